@@ -1,0 +1,130 @@
+"""Plain domain objects shared by every layer.
+
+Importers produce :class:`RawRecord` items (and :class:`Problem` items for rows
+they had to reject); normalisation turns records into :class:`Person` values;
+the store keeps :class:`Contact` rows.  None of these know about SQLite or
+Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UNDECIDED = "undecided"
+INVITE = "invite"
+SKIP = "skip"
+DECISIONS = (UNDECIDED, INVITE, SKIP)
+
+# Flag names, in the order the card shows them.  The store keeps them as a
+# bit mask; FLAG_BITS maps each name to its bit.
+FLAGS = (
+    "no_email",
+    "invalid_email",
+    "role_address",
+    "connected",
+    "invited",
+    "merged",
+    "name_guessed",
+    "phone_unparsed",
+)
+FLAG_BITS = {name: 1 << i for i, name in enumerate(FLAGS)}
+
+
+@dataclass(slots=True)
+class Problem:
+    """A row an importer could not use; the rest of the file still imports."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record exactly as a source file described it, before cleaning.
+
+    ``line`` is the 1-based physical line where the record starts.  Lists keep
+    file order with the primary value first.  ``kind`` is ``"invitation"`` for
+    rows of a LinkedIn Invitations.csv (``full_name`` is the invitee, and such
+    records only mark existing people, they never create one).
+    """
+
+    line: int
+    kind: str = "contact"
+    full_name: str = ""
+    given: str = ""
+    middle: str = ""
+    family: str = ""
+    org: str = ""
+    title: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    notes: str = ""
+    labels: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    connected_on: str = ""
+    invited_on: str = ""
+    profile_url: str = ""
+
+
+@dataclass(slots=True)
+class Email:
+    address: str
+    valid: bool = True
+    role: bool = False
+
+
+@dataclass(slots=True)
+class Phone:
+    number: str  # E.164 when it parsed, otherwise as typed
+    valid: bool = True
+
+
+@dataclass(slots=True)
+class Source:
+    """Where a record came from: file name and line."""
+
+    file: str
+    line: int
+
+
+@dataclass(slots=True)
+class Contact:
+    """One person of a deck, as the walk-through and the export see it."""
+
+    id: int
+    deck_id: int
+    key: str
+    name: str
+    given: str = ""
+    family: str = ""
+    org: str = ""
+    title: str = ""
+    emails: list[Email] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
+    notes: str = ""
+    labels: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    flags: int = 0
+    decision: str = UNDECIDED
+    decided_at: str = ""
+    note: str = ""
+    connected_on: str = ""
+    invited_on: str = ""
+    profile_url: str = ""
+    exported_at: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def has(self, flag: str) -> bool:
+        return bool(self.flags & FLAG_BITS[flag])
+
+    @property
+    def flag_names(self) -> list[str]:
+        return [name for name in FLAGS if self.flags & FLAG_BITS[name]]
+
+    @property
+    def primary_email(self) -> str | None:
+        """The first valid email, the one an upload would use."""
+        for email in self.emails:
+            if email.valid:
+                return email.address
+        return None
