@@ -81,10 +81,13 @@ class Phone:
 
 @dataclass(slots=True)
 class Source:
-    """Where a record came from: file name and line."""
+    """Where a record came from: file name and line (``path`` is the full
+    path it was imported from, ``import_id`` the import that read it)."""
 
     file: str
     line: int
+    import_id: int = 0
+    path: str = ""
 
 
 @dataclass(slots=True)

@@ -1,0 +1,194 @@
+"""Command-line entry point: ``triage import|review|status|export|decks|demo``.
+
+Paths are resolved here and passed down; nothing below opens a data folder on
+its own.  Exit codes (DESIGN §5): 0 success, 2 bad usage or bad input,
+3 state problem.  No traceback ever reaches the user: an unexpected error is
+summarised in one line and its details written to ``last-error.txt`` in the
+data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from triage import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_STATE = 0, 2, 3
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: exit code 2."""
+
+
+class StateError(Exception):
+    """A state problem (locked deck, damaged or newer database): exit code 3."""
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    if args.data_dir:
+        return Path(args.data_dir).expanduser()
+    env = os.environ.get("TRIAGE_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("triage", appauthor=False))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where decks are kept (default: $TRIAGE_DATA_DIR or the user data folder)",
+    )
+    parser = _Parser(
+        prog="triage",
+        description="Meet your contacts one card at a time; export only the people you pick.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def deck_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--deck", default="default", metavar="NAME", help="deck (default: default)")
+
+    def import_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--region",
+            metavar="CC",
+            help="default phone region, e.g. DE (default: the deck's, else your locale's)",
+        )
+        p.add_argument(
+            "--format",
+            choices=("google", "outlook", "linkedin", "invitations", "vcard", "csv"),
+            help="read the files as this format instead of detecting it",
+        )
+        p.add_argument(
+            "--map",
+            metavar="FIELD=COLUMN,...",
+            help="map columns by hand, e.g. email=Courriel,name=Nom "
+            "(fields: email, phone, name, first, last, company, title, notes, country, tags)",
+        )
+
+    p = sub.add_parser(
+        "import", parents=[common], help="import address-book exports into a deck",
+        description="Import Google, Outlook, LinkedIn, vCard or other CSV exports. "
+        "All files are imported in one transaction: all or nothing.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    deck_arg(p)
+    import_args(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser(
+        "review", parents=[common], help="walk through a deck one card at a time",
+        description="Open the walk-through. Files given are imported first; "
+        "with no files the deck resumes where you left it.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    deck_arg(p)
+    import_args(p)
+    p.add_argument(
+        "--order",
+        choices=("event", "name", "company", "source"),
+        default="event",
+        help="walk order (default: event, a shuffle that stays the same for the deck)",
+    )
+
+    p = sub.add_parser("status", parents=[common], help="show a deck's counts")
+    deck_arg(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser(
+        "export", parents=[common], help="write the people you invited to a file",
+        description="Write only the people you invited by hand. Nothing undecided or "
+        "skipped is ever exported.",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write ('-' for stdout)")
+    deck_arg(p)
+    p.add_argument(
+        "--format",
+        choices=("linkedin", "google", "outlook", "vcard", "full"),
+        default="linkedin",
+        help="linkedin (default): First Name,Last Name,Email Address",
+    )
+    p.add_argument(
+        "--tag", action="append", default=[], metavar="TAG",
+        help="only people with this tag (repeat for any of several)",
+    )
+    p.add_argument("--batch-size", type=int, metavar="N", help="split into files of N people")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    sub.add_parser("decks", parents=[common], help="list decks")
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="walk through a bundled fictional address book",
+    )
+    p.add_argument("--reset", action="store_true", help="start the demo deck over")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(_dispatch(args))
+    except UsageError as exc:
+        _fail(str(exc))
+        return EXIT_USAGE
+    except StateError as exc:
+        _fail(str(exc))
+        return EXIT_STATE
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was left half-done")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        where = _save_traceback(args)
+        _fail(f"unexpected error ({type(exc).__name__}: {exc}); details in {where}")
+        return 1
+
+
+def _fail(message: str) -> None:
+    print(f"triage: {message}", file=sys.stderr)
+
+
+def _save_traceback(args: argparse.Namespace) -> str:
+    try:
+        folder = data_dir(args)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / "last-error.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(traceback.format_exc())
+        return str(path)
+    except OSError:
+        return "(could not write the details)"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from triage import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    result: Any = handler(args)
+    return int(result or 0)
+
+
+def print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))

@@ -1,0 +1,271 @@
+"""What each subcommand does, in terms of the store and the use cases.
+
+``cli`` parses; this module opens the store, runs the use case and prints.
+Errors leave as :class:`UsageError` (exit 2) or :class:`StateError` (exit 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from triage.cli import StateError, UsageError, data_dir, print_json
+from triage.store import Deck, Store, StoreError
+
+if TYPE_CHECKING:
+    from triage.importing import ImportReport
+
+DEMO_DECK = "demo"
+
+
+@contextmanager
+def open_store(args: argparse.Namespace) -> Iterator[Store]:
+    try:
+        store = Store.open(data_dir(args))
+    except StoreError as exc:
+        raise StateError(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def existing_deck(store: Store, name: str) -> Deck:
+    deck = store.deck(name)
+    if deck is None:
+        known = ", ".join(n for n, _ in store.decks()) or "none yet"
+        raise UsageError(
+            f"no deck named '{name}' (decks: {known}); create it with: triage import FILE --deck {name}"
+        )
+    return deck
+
+
+def check_deck_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        raise UsageError("a deck name must be 1 to 100 printable characters")
+    return name
+
+
+def resolve_region(store: Store, deck_name: str, region: str | None) -> str:
+    from triage.normalize import default_region_from_locale, valid_region
+
+    if region:
+        code = region.strip().upper()
+        if not valid_region(code):
+            raise UsageError(f"--region {region}: not a known phone region (use a code like US, GB, DE)")
+        return code
+    deck = store.deck(deck_name)
+    return deck.region if deck else default_region_from_locale()
+
+
+def do_import(
+    store: Store,
+    deck_name: str,
+    files: list[Path],
+    *,
+    region: str | None,
+    format: str | None,
+    map_text: str | None,
+    quiet: bool = False,
+) -> ImportReport:
+    """Run an import and return its report; shows progress on a terminal."""
+    from triage.importers import parse_mapping
+    from triage.importers.base import FormatError
+    from triage.importing import ImportFailed, run_import
+
+    deck_name = check_deck_name(deck_name)
+    try:
+        mapping = parse_mapping(map_text) if map_text else None
+    except FormatError as exc:
+        raise UsageError(f"--map: {exc}") from None
+    code = resolve_region(store, deck_name, region)
+    progress = None if quiet or not sys.stderr.isatty() else _Progress()
+    try:
+        report = run_import(
+            store, deck_name, files, region=code, format=format, mapping=mapping, progress=progress
+        )
+    except ImportFailed as exc:
+        raise UsageError(f"{exc}; nothing was imported") from None
+    except StoreError as exc:
+        raise StateError(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.done()
+    return report
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, file: str, records: int) -> None:
+        rate = records / max(time.perf_counter() - self.started, 1e-6)
+        sys.stderr.write(f"\r  importing {file}: {records:,} records ({rate:,.0f}/s)   ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def print_report(report: ImportReport) -> None:
+    from triage.model import FLAGS
+
+    n = len(report.files)
+    print(f"Imported into deck '{report.deck}' ({n} file{'s' * (n != 1)}, {report.seconds:.1f} s)")
+    for f in report.files:
+        if f.format == "invitations":
+            print(
+                f"  {f.file}: LinkedIn invitations, {f.encoding}: {f.invitations:,} outgoing,"
+                f" {f.invitations_matched:,} matched to people in the deck"
+            )
+        else:
+            print(
+                f"  {f.file}: {_FORMAT_NAMES.get(f.format, f.format)}, {f.encoding}:"
+                f" {f.records:,} records: {f.new:,} new, {f.merged:,} merged,"
+                f" {f.updated:,} updated, {f.unchanged:,} unchanged,"
+                f" {f.flagged:,} flagged, {len(f.rejected):,} rejected"
+            )
+        if f.flags:
+            parts = [f"{f.flags[k]:,} {_FLAG_WORDS[k]}" for k in FLAGS if k in f.flags]
+            print(f"    flagged: {', '.join(parts)}")
+        for problem in f.rejected[:20]:
+            print(f"    {f.file}:{problem.line}: {problem.reason}")
+        if len(f.rejected) > 20:
+            print(f"    … and {len(f.rejected) - 20:,} more (see --json)")
+    print(f"Deck '{report.deck}' now holds {report.contacts:,} people.")
+
+
+_FORMAT_NAMES = {
+    "google": "Google CSV",
+    "outlook": "Outlook CSV",
+    "linkedin": "LinkedIn connections",
+    "invitations": "LinkedIn invitations",
+    "vcard": "vCard",
+    "csv": "CSV",
+}
+
+_FLAG_WORDS = {
+    "no_email": "without email",
+    "invalid_email": "invalid email",
+    "role_address": "role address",
+    "connected": "already connected",
+    "invited": "already invited",
+    "merged": "merged",
+    "name_guessed": "name guessed",
+    "phone_unparsed": "unparsed phone",
+}
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        report = do_import(
+            store, args.deck, args.files, region=args.region, format=args.format,
+            map_text=args.map, quiet=args.json,
+        )
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print_report(report)
+        print(f"Next: triage review{'' if args.deck == 'default' else f' --deck {args.deck}'}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        deck = existing_deck(store, args.deck)
+        st = store.status(deck)
+    if args.json:
+        print_json(st.as_dict())
+        return 0
+    print(f"Deck '{st.deck}': {st.contacts:,} people")
+    print(f"  invited    {st.invite:>8,}")
+    print(f"  skipped    {st.skip:>8,}")
+    print(f"  undecided  {st.undecided:>8,}")
+    if st.invite:
+        line = f"  to export  {st.to_export:>8,}"
+        if st.exported:
+            line += f"   (exported already: {st.exported:,}, last on {st.last_export})"
+        print(line)
+    if st.tags:
+        print("Tags: " + ", ".join(f"{k} {v:,}" for k, v in st.tags.items()))
+    flags = [f"{_FLAG_WORDS[k]} {v:,}" for k, v in st.flags.items() if v]
+    if flags:
+        print("Flags: " + ", ".join(flags))
+    if st.sources:
+        print("Sources: " + ", ".join(f"{k} {v:,}" for k, v in st.sources.items()))
+    return 0
+
+
+def cmd_decks(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        decks = store.decks()
+    if not decks:
+        print("No decks yet. Start with: triage import FILE   (or try: triage demo)")
+        return 0
+    width = max(len(name) for name, _ in decks)
+    for name, c in decks:
+        print(
+            f"{name:<{width}}  {c.contacts:>7,} people  {c.invite:>6,} invited"
+            f"  {c.skip:>6,} skipped  {c.undecided:>7,} undecided"
+        )
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from triage.review import review
+
+    with open_store(args) as store:
+        if args.files:
+            report = do_import(
+                store, args.deck, args.files, region=args.region, format=args.format,
+                map_text=args.map,
+            )
+            print_report(report)
+        deck = existing_deck(store, args.deck)
+        return review(store, deck, order=args.order)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from triage.demo import demo_files
+    from triage.review import review
+
+    with open_store(args) as store:
+        deck = store.deck(DEMO_DECK)
+        if deck is not None and args.reset:
+            _check_unlocked(store, deck)
+            store.delete_deck(deck)
+            deck = None
+        if deck is None:
+            with demo_files() as files:
+                do_import(store, DEMO_DECK, files, region="US", format=None, map_text=None,
+                          quiet=True)
+            deck = existing_deck(store, DEMO_DECK)
+        return review(store, deck, order="event")
+
+
+def _check_unlocked(store: Store, deck: Deck) -> None:
+    from triage.lock import DeckLocked
+
+    try:
+        with store.lock(deck) as lock:
+            lock.acquire(deck.name)
+    except DeckLocked as exc:
+        raise StateError(str(exc)) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from triage.export_cmd import export_command
+
+    with open_store(args) as store:
+        deck = existing_deck(store, args.deck)
+        return export_command(store, deck, args)

@@ -1,0 +1,141 @@
+"""The SQLite schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version.  Newer code migrates older
+files step by step inside one transaction; a file written by a newer version
+is refused (the store raises, the file is left alone).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+# Walk orders and the rank column each one reads.
+ORDERS = ("event", "name", "company", "source")
+
+_V1 = """
+CREATE TABLE decks (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    region      TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    cursor_id   INTEGER,
+    created_at  TEXT NOT NULL,
+    stale_orders TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE imports (
+    id          INTEGER PRIMARY KEY,
+    deck_id     INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    at          TEXT NOT NULL,
+    files       TEXT NOT NULL,
+    report      TEXT NOT NULL
+);
+
+CREATE TABLE contacts (
+    id           INTEGER PRIMARY KEY,
+    deck_id      INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    given        TEXT NOT NULL DEFAULT '',
+    family       TEXT NOT NULL DEFAULT '',
+    org          TEXT NOT NULL DEFAULT '',
+    title        TEXT NOT NULL DEFAULT '',
+    emails       TEXT NOT NULL DEFAULT '[]',
+    phones       TEXT NOT NULL DEFAULT '[]',
+    notes        TEXT NOT NULL DEFAULT '',
+    labels       TEXT NOT NULL DEFAULT '[]',
+    sources      TEXT NOT NULL DEFAULT '[]',
+    search       TEXT NOT NULL DEFAULT '',
+    flags        INTEGER NOT NULL DEFAULT 0,
+    connected_on TEXT NOT NULL DEFAULT '',
+    invited_on   TEXT NOT NULL DEFAULT '',
+    profile_url  TEXT NOT NULL DEFAULT '',
+    decision     TEXT NOT NULL DEFAULT 'undecided'
+                 CHECK (decision IN ('undecided', 'invite', 'skip')),
+    decided_at   TEXT NOT NULL DEFAULT '',
+    note         TEXT NOT NULL DEFAULT '',
+    exported_at  TEXT NOT NULL DEFAULT '',
+    shuffle      INTEGER NOT NULL DEFAULT 0,
+    r_event      INTEGER,
+    r_name       INTEGER,
+    r_company    INTEGER,
+    r_source     INTEGER,
+    UNIQUE (deck_id, key)
+);
+CREATE INDEX contacts_event ON contacts(deck_id, r_event);
+CREATE INDEX contacts_event_undecided ON contacts(deck_id, r_event)
+    WHERE decision = 'undecided';
+CREATE INDEX contacts_decision ON contacts(deck_id, decision);
+
+CREATE TABLE tags (
+    id       INTEGER PRIMARY KEY,
+    deck_id  INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL COLLATE NOCASE,
+    UNIQUE (deck_id, name)
+);
+
+CREATE TABLE contact_tags (
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    tag_id     INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (contact_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_tags_tag ON contact_tags(tag_id);
+
+CREATE TABLE journal (
+    id          INTEGER PRIMARY KEY,
+    deck_id     INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    before      TEXT NOT NULL,
+    after       TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    undone      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX journal_live ON journal(deck_id, id) WHERE undone = 0;
+
+CREATE TABLE exports (
+    id       INTEGER PRIMARY KEY,
+    deck_id  INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    at       TEXT NOT NULL,
+    path     TEXT NOT NULL,
+    format   TEXT NOT NULL,
+    count    INTEGER NOT NULL
+);
+"""
+
+# MIGRATIONS[n] turns a version-n file into version n+1.
+MIGRATIONS: dict[int, str] = {0: _V1}
+
+
+class SchemaTooNew(Exception):
+    pass
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"it was written by a newer triage (schema {version}; this one reads up to "
+            f"{SCHEMA_VERSION}); upgrade triage"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        while version < SCHEMA_VERSION:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            version += 1
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on ';' so each statement runs inside our transaction
+    (``executescript`` would commit first)."""
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,747 @@
+"""SQLite persistence: decks, contacts, decisions, tags, notes and the journal.
+
+Everything durable goes through here.  Each user change is one transaction
+(the change, its journal row and the cursor) committed with
+``synchronous=FULL`` before the caller draws anything else, so a SIGKILL can
+never lose a decision that was shown to take effect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triage.lock import DeckLock
+from triage.model import (
+    DECISIONS,
+    FLAG_BITS,
+    FLAGS,
+    INVITE,
+    UNDECIDED,
+    Contact,
+    Email,
+    Phone,
+    Source,
+)
+from triage.schema import ORDERS, SchemaTooNew, migrate
+
+DB_NAME = "triage.db"
+
+
+class StoreError(Exception):
+    """A state problem the user must act on (exit code 3).  One line."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class Deck:
+    id: int
+    name: str
+    region: str
+    seed: int
+    cursor_id: int | None
+
+
+@dataclass(slots=True, frozen=True)
+class WalkFilter:
+    """Which cards the walk shows: ``all``, ``undecided``, ``invite``,
+    ``skip``, ``tag`` (value = tag name) or ``flag`` (value = flag name)."""
+
+    kind: str = "all"
+    value: str = ""
+
+    def label(self) -> str:
+        names = {"all": "all", "undecided": "undecided", "invite": "invited", "skip": "skipped"}
+        if self.kind in names:
+            return names[self.kind]
+        return f"{self.kind}: {self.value}"
+
+
+ALL = WalkFilter()
+
+
+@dataclass(slots=True)
+class Counts:
+    contacts: int = 0
+    invite: int = 0
+    skip: int = 0
+    undecided: int = 0
+
+
+@dataclass(slots=True)
+class Change:
+    """What an undo restored, so the caller can show the card it touched."""
+
+    contact_id: int
+    kind: str
+    detail: str
+
+
+@dataclass(slots=True)
+class DeckStatus:
+    deck: str
+    contacts: int
+    invite: int
+    skip: int
+    undecided: int
+    tags: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    exported: int = 0
+    to_export: int = 0
+    last_export: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deck": self.deck,
+            "contacts": self.contacts,
+            "invite": self.invite,
+            "skip": self.skip,
+            "undecided": self.undecided,
+            "tags": self.tags,
+            "flags": self.flags,
+            "sources": self.sources,
+            "exported": self.exported,
+            "to_export": self.to_export,
+            "last_export": self.last_export,
+        }
+
+
+_CONTACT_COLUMNS = (
+    "id, deck_id, key, name, given, family, org, title, emails, phones, notes, labels,"
+    " sources, flags, decision, decided_at, note, connected_on, invited_on, profile_url,"
+    " exported_at"
+)
+
+
+def _decode_contact(row: Sequence[Any]) -> Contact:
+    return Contact(
+        id=row[0],
+        deck_id=row[1],
+        key=row[2],
+        name=row[3],
+        given=row[4],
+        family=row[5],
+        org=row[6],
+        title=row[7],
+        emails=[Email(a, bool(v), bool(r)) for a, v, r in json.loads(row[8])],
+        phones=[Phone(n, bool(v)) for n, v in json.loads(row[9])],
+        notes=row[10],
+        labels=json.loads(row[11]),
+        sources=decode_sources(row[12]),
+        flags=row[13],
+        decision=row[14],
+        decided_at=row[15],
+        note=row[16],
+        connected_on=row[17],
+        invited_on=row[18],
+        profile_url=row[19],
+        exported_at=row[20],
+    )
+
+
+def encode_emails(emails: list[Email]) -> str:
+    return json.dumps([[e.address, int(e.valid), int(e.role)] for e in emails], ensure_ascii=False)
+
+
+def encode_phones(phones: list[Phone]) -> str:
+    return json.dumps([[p.number, int(p.valid)] for p in phones], ensure_ascii=False)
+
+
+def encode_sources(sources: list[Source]) -> str:
+    return json.dumps([[s.file, s.line, s.import_id, s.path] for s in sources], ensure_ascii=False)
+
+
+def decode_sources(text: str) -> list[Source]:
+    return [Source(f, ln, imp, path) for f, ln, imp, path in json.loads(text)]
+
+
+def search_text(c: Contact) -> str:
+    parts = [c.name, c.org, c.title, *(e.address for e in c.emails)]
+    return " ".join(p for p in parts if p).casefold()
+
+
+def _filter_sql(flt: WalkFilter) -> tuple[str, tuple[Any, ...]]:
+    if flt.kind == "all":
+        return "", ()
+    if flt.kind in DECISIONS:
+        return " AND decision = ?", (flt.kind,)
+    if flt.kind == "tag":
+        return (
+            " AND id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
+            " ON t.id = ct.tag_id WHERE t.deck_id = contacts.deck_id AND t.name = ?)",
+            (flt.value,),
+        )
+    if flt.kind == "flag":
+        return " AND (flags & ?) != 0", (FLAG_BITS[flt.value],)
+    raise ValueError(f"unknown filter {flt.kind}")
+
+
+def _rank_column(order: str) -> str:
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order}")
+    return f"r_{order}"
+
+
+class Store:
+    """One open database.  Not thread-safe: a worker opens its own Store."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._counts: dict[int, Counts] = {}
+
+    # -- opening -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        path = data_dir / DB_NAME
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot create the data folder {data_dir}: {exc.strerror}") from None
+        old_umask = os.umask(0o077)  # WAL and SHM files: private too
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            try:
+                conn.execute("PRAGMA busy_timeout = 5000")
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise StoreError(f"{path}: cannot use write-ahead logging ({mode})")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                migrate(conn)
+            except SchemaTooNew as exc:
+                conn.close()
+                raise StoreError(f"{path}: {exc}") from None
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise StoreError(describe_db_error(path, exc)) from None
+        except sqlite3.Error as exc:
+            raise StoreError(describe_db_error(path, exc)) from None
+        finally:
+            os.umask(old_umask)
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._counts.clear()
+            raise
+        self.conn.execute("COMMIT")
+
+    def lock(self, deck: Deck) -> DeckLock:
+        return DeckLock(self.path.parent / "locks" / f"deck-{deck.id}.lock")
+
+    # -- decks -------------------------------------------------------------
+
+    def deck(self, name: str) -> Deck | None:
+        row = self.conn.execute(
+            "SELECT id, name, region, seed, cursor_id FROM decks WHERE name = ?", (name,)
+        ).fetchone()
+        return Deck(*row) if row else None
+
+    def create_deck(self, name: str, region: str) -> Deck:
+        """Create a deck (inside the caller's transaction if there is one)."""
+        seed = random.SystemRandom().getrandbits(62)
+        cur = self.conn.execute(
+            "INSERT INTO decks (name, region, seed, created_at) VALUES (?, ?, ?, ?)",
+            (name, region, seed, now()),
+        )
+        assert cur.lastrowid is not None
+        return Deck(cur.lastrowid, name, region, seed, None)
+
+    def delete_deck(self, deck: Deck) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM decks WHERE id = ?", (deck.id,))
+
+    def decks(self) -> list[tuple[str, Counts]]:
+        out = []
+        for deck_id, name in self.conn.execute("SELECT id, name FROM decks ORDER BY name"):
+            out.append((name, self.counts(deck_id)))
+        return out
+
+    # -- reading contacts ----------------------------------------------------
+
+    def contact(self, contact_id: int) -> Contact:
+        row = self.conn.execute(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(contact_id)
+        contact = _decode_contact(row)
+        contact.tags = self.tags_of(contact_id)
+        return contact
+
+    def tags_of(self, contact_id: int) -> list[str]:
+        return [
+            name
+            for (name,) in self.conn.execute(
+                "SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
+                " WHERE ct.contact_id = ? ORDER BY t.id",
+                (contact_id,),
+            )
+        ]
+
+    def iter_contacts(
+        self, deck_id: int, where: str = "", params: tuple[Any, ...] = (), order: str = "id"
+    ) -> Iterator[Contact]:
+        """Stream contacts (without tags) in batches; for exports and reports."""
+        cur = self.conn.execute(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE deck_id = ? {where} ORDER BY {order}",
+            (deck_id, *params),
+        )
+        while rows := cur.fetchmany(1000):
+            for row in rows:
+                yield _decode_contact(row)
+
+    # -- the walk --------------------------------------------------------------
+
+    def prepare_order(self, deck: Deck, order: str) -> None:
+        """Make sure the rank column of ``order`` is current (ranks other than
+        the event shuffle are computed lazily after imports)."""
+        col = _rank_column(order)
+        stale = self.conn.execute(
+            "SELECT stale_orders FROM decks WHERE id = ?", (deck.id,)
+        ).fetchone()[0]
+        if order not in stale.split(","):
+            return
+        sort = {
+            "name": "name COLLATE NOCASE, id",
+            "company": "org = '', org COLLATE NOCASE, name COLLATE NOCASE, id",
+            "source": "json_extract(sources, '$[0][0]'), json_extract(sources, '$[0][1]'), id",
+        }[order]
+        remaining = ",".join(o for o in stale.split(",") if o and o != order)
+        with self.transaction():
+            self.conn.execute(
+                f"WITH r AS (SELECT id, ROW_NUMBER() OVER (ORDER BY {sort}) AS n"
+                f" FROM contacts WHERE deck_id = ?)"
+                f" UPDATE contacts SET {col} = r.n FROM r WHERE contacts.id = r.id",
+                (deck.id,),
+            )
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS contacts_{order} ON contacts(deck_id, {col})"
+            )
+            self.conn.execute(
+                "UPDATE decks SET stale_orders = ? WHERE id = ?", (remaining, deck.id)
+            )
+
+    def walk_count(self, deck_id: int, flt: WalkFilter = ALL) -> int:
+        if flt.kind in ("all", *DECISIONS):
+            counts = self.counts(deck_id)
+            return counts.contacts if flt.kind == "all" else getattr(counts, flt.kind)
+        clause, params = _filter_sql(flt)
+        return int(
+            self.conn.execute(
+                f"SELECT COUNT(*) FROM contacts WHERE deck_id = ?{clause}", (deck_id, *params)
+            ).fetchone()[0]
+        )
+
+    def walk_first(self, deck_id: int, order: str, flt: WalkFilter = ALL) -> int | None:
+        return self.walk_step(deck_id, order, flt, None, +1)
+
+    def walk_step(
+        self,
+        deck_id: int,
+        order: str,
+        flt: WalkFilter,
+        from_id: int | None,
+        direction: int,
+        *,
+        undecided_only: bool = False,
+    ) -> int | None:
+        """The id of the card after (direction +1) or before (-1) ``from_id``
+        in the walk, or the first/last one when ``from_id`` is None."""
+        col = _rank_column(order)
+        clause, params = _filter_sql(flt)
+        if undecided_only and flt.kind != UNDECIDED:
+            clause += " AND decision = 'undecided'"
+        cmp, sort = (">", "ASC") if direction > 0 else ("<", "DESC")
+        if from_id is None:
+            row = self.conn.execute(
+                f"SELECT id FROM contacts WHERE deck_id = ?{clause} ORDER BY {col} {sort} LIMIT 1",
+                (deck_id, *params),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                f"SELECT id FROM contacts WHERE deck_id = ?{clause} AND {col} {cmp}"
+                f" (SELECT {col} FROM contacts WHERE id = ?) ORDER BY {col} {sort} LIMIT 1",
+                (deck_id, *params, from_id),
+            ).fetchone()
+        return row[0] if row else None
+
+    def next_undecided(self, deck_id: int, order: str, from_id: int | None) -> int | None:
+        """The next undecided card after ``from_id``, wrapping to the start."""
+        found = self.walk_step(deck_id, order, ALL, from_id, +1, undecided_only=True)
+        if found is None and from_id is not None:
+            found = self.walk_step(deck_id, order, ALL, None, +1, undecided_only=True)
+            if found == from_id:
+                return None
+        return found
+
+    def walk_index(self, deck_id: int, order: str, flt: WalkFilter, contact_id: int) -> int:
+        """0-based position of a card in the walk (how many come before it)."""
+        col = _rank_column(order)
+        clause, params = _filter_sql(flt)
+        return int(
+            self.conn.execute(
+                f"SELECT COUNT(*) FROM contacts WHERE deck_id = ?{clause}"
+                f" AND {col} < (SELECT {col} FROM contacts WHERE id = ?)",
+                (deck_id, *params, contact_id),
+            ).fetchone()[0]
+        )
+
+    def walk_nth(self, deck_id: int, order: str, flt: WalkFilter, index: int) -> int | None:
+        col = _rank_column(order)
+        clause, params = _filter_sql(flt)
+        row = self.conn.execute(
+            f"SELECT id FROM contacts WHERE deck_id = ?{clause} ORDER BY {col} LIMIT 1 OFFSET ?",
+            (deck_id, *params, max(index, 0)),
+        ).fetchone()
+        return row[0] if row else None
+
+    def search(self, deck_id: int, text: str, limit: int = 50) -> list[Contact]:
+        """Cards whose name, organisation, title or email contain ``text``."""
+        needle = text.casefold().strip()
+        if not needle:
+            return []
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE deck_id = ?"
+            " AND search LIKE ? ESCAPE '\\' ORDER BY r_event LIMIT ?",
+            (deck_id, pattern, limit),
+        ).fetchall()
+        return [_decode_contact(r) for r in rows]
+
+    def set_cursor(self, deck_id: int, contact_id: int | None) -> None:
+        self.conn.execute("UPDATE decks SET cursor_id = ? WHERE id = ?", (contact_id, deck_id))
+
+    def cursor(self, deck_id: int) -> int | None:
+        row = self.conn.execute("SELECT cursor_id FROM decks WHERE id = ?", (deck_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- changes (each one transaction, journaled) -------------------------------
+
+    def decide(self, contact_id: int, decision: str, *, cursor_id: int | None = None) -> str:
+        """Record a decision; returns the previous one.  ``cursor_id`` is the
+        card the caller will show next, committed in the same transaction."""
+        if decision not in DECISIONS:
+            raise ValueError(decision)
+        deck_id, before, before_at = self.conn.execute(
+            "SELECT deck_id, decision, decided_at FROM contacts WHERE id = ?", (contact_id,)
+        ).fetchone()
+        at = now() if decision != UNDECIDED else ""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE contacts SET decision = ?, decided_at = ? WHERE id = ?",
+                (decision, at, contact_id),
+            )
+            self._journal(
+                deck_id, contact_id, "decision", json.dumps([before, before_at]),
+                json.dumps([decision, at]),
+            )
+            self.set_cursor(deck_id, contact_id if cursor_id is None else cursor_id)
+        self._adjust_counts(deck_id, before, decision)
+        return str(before)
+
+    def set_note(self, contact_id: int, note: str) -> None:
+        deck_id, before = self.conn.execute(
+            "SELECT deck_id, note FROM contacts WHERE id = ?", (contact_id,)
+        ).fetchone()
+        if before == note:
+            return
+        with self.transaction():
+            self.conn.execute("UPDATE contacts SET note = ? WHERE id = ?", (note, contact_id))
+            self._journal(deck_id, contact_id, "note", before, note)
+            self.set_cursor(deck_id, contact_id)
+
+    def set_tag(self, contact_id: int, tag: str, on: bool) -> bool:
+        """Add or remove a tag (created on first use).  Returns False when
+        nothing changed."""
+        tag = " ".join(tag.split())
+        if not tag:
+            raise ValueError("empty tag")
+        deck_id = self.conn.execute(
+            "SELECT deck_id FROM contacts WHERE id = ?", (contact_id,)
+        ).fetchone()[0]
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT id, name FROM tags WHERE deck_id = ? AND name = ?", (deck_id, tag)
+            ).fetchone()
+            if row is None:
+                if not on:
+                    return False
+                cur = self.conn.execute(
+                    "INSERT INTO tags (deck_id, name) VALUES (?, ?)", (deck_id, tag)
+                )
+                tag_id, tag_name = cur.lastrowid, tag
+            else:
+                tag_id, tag_name = row
+            if on:
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO contact_tags VALUES (?, ?)", (contact_id, tag_id)
+                )
+            else:
+                cur = self.conn.execute(
+                    "DELETE FROM contact_tags WHERE contact_id = ? AND tag_id = ?",
+                    (contact_id, tag_id),
+                )
+            if cur.rowcount == 0:
+                return False
+            self._journal(
+                deck_id, contact_id, "tag", json.dumps([tag_name, not on]),
+                json.dumps([tag_name, on]),
+            )
+            self.set_cursor(deck_id, contact_id)
+        return True
+
+    def toggle_tag(self, contact_id: int, tag: str) -> bool:
+        """Flip a tag; returns whether the contact has it afterwards."""
+        has = tag.casefold() in (t.casefold() for t in self.tags_of(contact_id))
+        self.set_tag(contact_id, tag, not has)
+        return not has
+
+    def deck_tags(self, deck_id: int) -> list[str]:
+        """Tags in the order they were created (quick tags 1-9 are the first nine)."""
+        return [
+            n for (n,) in self.conn.execute(
+                "SELECT name FROM tags WHERE deck_id = ? ORDER BY id", (deck_id,)
+            )
+        ]
+
+    def can_undo(self, deck_id: int) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM journal WHERE deck_id = ? AND undone = 0 LIMIT 1", (deck_id,)
+            ).fetchone()
+            is not None
+        )
+
+    def undo(self, deck_id: int) -> Change | None:
+        """Revert the latest change that is not yet undone, in one transaction."""
+        row = self.conn.execute(
+            "SELECT id, contact_id, kind, before FROM journal WHERE deck_id = ? AND undone = 0"
+            " ORDER BY id DESC LIMIT 1",
+            (deck_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        jid, contact_id, kind, before = row
+        adjust: tuple[str, str] | None = None
+        with self.transaction():
+            if kind == "decision":
+                decision, at = json.loads(before)
+                current = self.conn.execute(
+                    "SELECT decision FROM contacts WHERE id = ?", (contact_id,)
+                ).fetchone()[0]
+                self.conn.execute(
+                    "UPDATE contacts SET decision = ?, decided_at = ? WHERE id = ?",
+                    (decision, at, contact_id),
+                )
+                adjust = (current, decision)
+                detail = decision
+            elif kind == "note":
+                self.conn.execute("UPDATE contacts SET note = ? WHERE id = ?", (before, contact_id))
+                detail = "note"
+            else:
+                tag, was_on = json.loads(before)
+                tag_id = self.conn.execute(
+                    "SELECT id FROM tags WHERE deck_id = ? AND name = ?", (deck_id, tag)
+                ).fetchone()[0]
+                if was_on:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO contact_tags VALUES (?, ?)", (contact_id, tag_id)
+                    )
+                else:
+                    self.conn.execute(
+                        "DELETE FROM contact_tags WHERE contact_id = ? AND tag_id = ?",
+                        (contact_id, tag_id),
+                    )
+                detail = tag
+            self.conn.execute("UPDATE journal SET undone = 1 WHERE id = ?", (jid,))
+            self.set_cursor(deck_id, contact_id)
+        if adjust:
+            self._adjust_counts(deck_id, *adjust)
+        return Change(contact_id, kind, detail)
+
+    def _journal(self, deck_id: int, contact_id: int, kind: str, before: str, after: str) -> None:
+        self.conn.execute(
+            "INSERT INTO journal (deck_id, contact_id, kind, before, after, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (deck_id, contact_id, kind, before, after, now()),
+        )
+
+    # -- imports (called inside the import's single transaction) ----------------
+
+    def start_import(self, deck_id: int, files: list[str]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO imports (deck_id, at, files, report) VALUES (?, ?, ?, '{}')",
+            (deck_id, now(), json.dumps(files, ensure_ascii=False)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def insert_contact(self, deck_id: int, c: Contact, shuffle: int) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO contacts (deck_id, key, name, given, family, org, title, emails,"
+            " phones, notes, labels, sources, search, flags, connected_on, invited_on,"
+            " profile_url, shuffle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                deck_id, c.key, c.name, c.given, c.family, c.org, c.title,
+                encode_emails(c.emails), encode_phones(c.phones), c.notes,
+                json.dumps(c.labels, ensure_ascii=False), encode_sources(c.sources),
+                search_text(c), c.flags, c.connected_on, c.invited_on, c.profile_url, shuffle,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update_contact(self, c: Contact) -> None:
+        """Write a contact's imported data; decisions, tags and notes are never
+        touched by an import."""
+        self.conn.execute(
+            "UPDATE contacts SET name = ?, given = ?, family = ?, org = ?, title = ?,"
+            " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
+            " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?",
+            (
+                c.name, c.given, c.family, c.org, c.title, encode_emails(c.emails),
+                encode_phones(c.phones), c.notes, json.dumps(c.labels, ensure_ascii=False),
+                encode_sources(c.sources), search_text(c), c.flags, c.connected_on,
+                c.invited_on, c.profile_url, c.id,
+            ),
+        )
+
+    def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
+        """Give the newcomers their place in the walk: after everyone already
+        there, shuffled among themselves by the deck's seed."""
+        base = self.conn.execute(
+            "SELECT COALESCE(MAX(r_event), 0) FROM contacts WHERE deck_id = ?", (deck_id,)
+        ).fetchone()[0]
+        self.conn.execute(
+            "WITH r AS (SELECT id, ROW_NUMBER() OVER (ORDER BY shuffle, id) AS n FROM contacts"
+            " WHERE deck_id = ? AND r_event IS NULL)"
+            " UPDATE contacts SET r_event = ? + r.n FROM r WHERE contacts.id = r.id",
+            (deck_id, base),
+        )
+        self.conn.execute(
+            "UPDATE decks SET stale_orders = ? WHERE id = ?",
+            (",".join(o for o in ORDERS if o != "event"), deck_id),
+        )
+        self.conn.execute(
+            "UPDATE imports SET report = ? WHERE id = ?",
+            (json.dumps(report, ensure_ascii=False), import_id),
+        )
+        self._counts.pop(deck_id, None)
+
+    # -- counts and status -------------------------------------------------------
+
+    def counts(self, deck_id: int) -> Counts:
+        cached = self._counts.get(deck_id)
+        if cached is None:
+            cached = Counts()
+            for decision, n in self.conn.execute(
+                "SELECT decision, COUNT(*) FROM contacts WHERE deck_id = ? GROUP BY decision",
+                (deck_id,),
+            ):
+                setattr(cached, decision, n)
+                cached.contacts += n
+            self._counts[deck_id] = cached
+        return Counts(cached.contacts, cached.invite, cached.skip, cached.undecided)
+
+    def forget_counts(self) -> None:
+        self._counts.clear()
+
+    def _adjust_counts(self, deck_id: int, before: str, after: str) -> None:
+        cached = self._counts.get(deck_id)
+        if cached is not None and before != after:
+            setattr(cached, before, getattr(cached, before) - 1)
+            setattr(cached, after, getattr(cached, after) + 1)
+
+    def status(self, deck: Deck) -> DeckStatus:
+        c = self.counts(deck.id)
+        st = DeckStatus(deck.name, c.contacts, c.invite, c.skip, c.undecided)
+        st.tags = {
+            name: n
+            for name, n in self.conn.execute(
+                "SELECT t.name, COUNT(ct.contact_id) FROM tags t LEFT JOIN contact_tags ct"
+                " ON ct.tag_id = t.id WHERE t.deck_id = ? GROUP BY t.id ORDER BY t.id",
+                (deck.id,),
+            )
+        }
+        sums = ", ".join(f"SUM((flags & {FLAG_BITS[f]}) != 0)" for f in FLAGS)
+        row = self.conn.execute(
+            f"SELECT {sums} FROM contacts WHERE deck_id = ?", (deck.id,)
+        ).fetchone()
+        st.flags = {f: int(n or 0) for f, n in zip(FLAGS, row, strict=True)}
+        st.sources = {
+            name: n
+            for name, n in self.conn.execute(
+                "SELECT json_extract(value, '$[0]') AS f, COUNT(DISTINCT contacts.id)"
+                " FROM contacts, json_each(contacts.sources) WHERE deck_id = ?"
+                " GROUP BY f ORDER BY f",
+                (deck.id,),
+            )
+        }
+        st.exported, st.to_export = self.conn.execute(
+            "SELECT COALESCE(SUM(exported_at != ''), 0), COALESCE(SUM(exported_at = ''), 0)"
+            " FROM contacts WHERE deck_id = ? AND decision = ?",
+            (deck.id, INVITE),
+        ).fetchone()
+        last = self.conn.execute(
+            "SELECT at FROM exports WHERE deck_id = ? ORDER BY id DESC LIMIT 1", (deck.id,)
+        ).fetchone()
+        st.last_export = last[0] if last else ""
+        return st
+
+    def record_export(
+        self, deck_id: int, contact_ids: Sequence[int], path: str, fmt: str
+    ) -> None:
+        at = now()
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE contacts SET exported_at = ? WHERE id = ?", ((at, i) for i in contact_ids)
+            )
+            self.conn.execute(
+                "INSERT INTO exports (deck_id, at, path, format, count) VALUES (?, ?, ?, ?, ?)",
+                (deck_id, at, path, fmt, len(contact_ids)),
+            )
+
+
+
+def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"{path}: the database is damaged ({text}); it was left untouched. "
+            "Move it aside to start afresh, or restore a backup"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return f"{path}: cannot write the database ({text}); check the folder's permissions"
+    if "disk is full" in text or "full" in text:
+        return f"{path}: the disk is full ({text}); nothing was changed"
+    if "locked" in text or "busy" in text:
+        return f"{path}: the database is busy in another process ({text}); try again"
+    return f"{path}: database error ({text})"
