@@ -49,17 +49,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    data_help = "where decks are kept (default: $TRIAGE_DATA_DIR or the user data folder)"
+    # Accepted before or after the subcommand; the subcommand's copy must not
+    # overwrite a value given before it, hence SUPPRESS.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="where decks are kept (default: $TRIAGE_DATA_DIR or the user data folder)",
-    )
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_help)
     parser = _Parser(
         prog="triage",
         description="Meet your contacts one card at a time; export only the people you pick.",
-        parents=[common],
     )
+    parser.add_argument("--data-dir", metavar="DIR", help=data_help)
     parser.add_argument("--version", action="version", version=f"triage {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from triage.model import FLAG_BITS, Contact, Source
+from triage.model import FLAG_BITS, Contact, Email, Phone, Source
 from triage.normalize import Person, email_key, name_key, names_compatible
 
 # Flags that describe the contact's data and are recomputed after a merge.
@@ -62,7 +62,7 @@ class Merger:
                 holders = self.by_phone.setdefault(phone.number, [])
                 if all(cid != contact_id for cid, _ in holders):
                     holders.append((contact_id, contact.name))
-        if not contact.emails and not contact.phones:
+        if _name_matched(contact.emails, contact.phones):
             self.by_name.setdefault(name_org_hash(contact.name, contact.org), contact_id)
 
     def match(self, person: Person) -> int | None:
@@ -80,7 +80,7 @@ class Merger:
             ]
             if len(compatible) == 1 or (compatible and not guessed):
                 return compatible[0]
-        if not person.emails and not person.phones:
+        if _name_matched(person.emails, person.phones):
             return self.by_name.get(name_org_hash(person.name, person.org))
         return None
 
@@ -91,6 +91,12 @@ class Merger:
             candidate = f"{key}#{n}"
         self.keys.add(candidate)
         return candidate
+
+
+def _name_matched(emails: list[Email], phones: list[Phone]) -> bool:
+    """People with no email and no usable phone can only be recognised by
+    name and organisation."""
+    return not emails and not any(p.valid for p in phones)
 
 
 def new_contact(person: Person, key: str, source: Source) -> Contact:

@@ -1,0 +1,43 @@
+"""Layering rules that keep the core usable without the UI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = (
+    "triage.model",
+    "triage.importers",
+    "triage.importers.vcard",
+    "triage.normalize",
+    "triage.dedupe",
+    "triage.store",
+    "triage.importing",
+    "triage.export",
+    "triage.cli",
+)
+
+
+def test_core_never_imports_textual():
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE)
+        + "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
+        + "print(bad)\n"
+        + "sys.exit(1 if bad else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_importing_the_package_opens_nothing(tmp_path, monkeypatch):
+    """Nothing creates folders or databases at import time."""
+    code = (
+        "import os, sys\n"
+        "os.environ['HOME'] = sys.argv[1]\n"
+        "import triage.cli, triage.store, triage.commands\n"
+        "print(os.listdir(sys.argv[1]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -1,0 +1,165 @@
+"""The command line as a user runs it: a subprocess, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from triage.schema import SCHEMA_VERSION
+
+
+def run(data: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "TRIAGE_CONFIG": str(data / "no-config.toml"), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "triage", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "First Name,Last Name,Organization Name,Labels,E-mail 1 - Label,E-mail 1 - Value,"
+        "Phone 1 - Label,Phone 1 - Value\n"
+        "Ada,Lovelace,Engines,* myContacts ::: Friends,Work,ada@example.com,Mobile,202-555-0142\n"
+        "Info,Desk,Acme,,,info@acme-example.com,,\n"
+        ",,,Friends,,,,\n"
+        "Bad,Email,,,,bob@@example.com,,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_version_and_help_everywhere(tmp_path):
+    proc = run(tmp_path, "--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("triage ")
+    for cmd in ("import", "review", "status", "export", "decks", "demo"):
+        proc = run(tmp_path, cmd, "--help")
+        assert proc.returncode == 0, cmd
+        assert "usage: triage" in proc.stdout
+
+
+def test_import_report_and_status(tmp_path, book):
+    data = tmp_path / "data"
+    proc = run(data, "import", str(book))
+    assert proc.returncode == 0, proc.stderr
+    assert "contacts.csv: Google CSV, utf-8: 3 records: 3 new" in proc.stdout
+    assert "1 rejected" in proc.stdout
+    assert "contacts.csv:4: " in proc.stdout
+    assert "flagged: " in proc.stdout and "role address" in proc.stdout
+
+    proc = run(data, "status", "--json")
+    assert proc.returncode == 0
+    st = json.loads(proc.stdout)
+    assert st["deck"] == "default"
+    assert (st["contacts"], st["invite"], st["skip"], st["undecided"]) == (3, 0, 0, 3)
+    assert st["tags"] == {}
+    assert st["flags"]["role_address"] == 1
+    assert st["flags"]["invalid_email"] == 1
+    assert st["flags"]["no_email"] == 1
+
+    proc = run(data, "status")
+    assert "Deck 'default': 3 people" in proc.stdout
+    proc = run(data, "decks")
+    assert proc.stdout.startswith("default")
+
+
+def test_import_json_report(tmp_path, book):
+    proc = run(tmp_path / "d", "import", str(book), "--deck", "work", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    assert rep["deck"] == "work"
+    (f,) = rep["files"]
+    assert (f["format"], f["encoding"], f["records"], f["new"]) == ("google", "utf-8", 3, 3)
+    assert f["rejected"] == [{"line": 4, "reason": f["rejected"][0]["reason"]}]
+
+
+def test_bad_inputs_exit_2_with_one_line(tmp_path, book):
+    data = tmp_path / "data"
+    cases = [
+        ("import", str(tmp_path / "missing.csv")),
+        ("import", str(tmp_path)),
+        ("import", str(book), "--region", "XX"),
+        ("import", str(book), "--map", "colour=Blue"),
+        ("status", "--deck", "nope"),
+        ("import",),
+        ("frobnicate",),
+    ]
+    for args in cases:
+        proc = run(data, *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        no_traceback(proc)
+        assert proc.stderr.strip(), args
+
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 64)
+    proc = run(data, "import", str(book), str(garbage))
+    assert proc.returncode == 2
+    assert "garbage.csv" in proc.stderr and "nothing was imported" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    # all or nothing: the good file was not imported either
+    assert run(data, "status").returncode == 2
+
+
+def test_unknown_columns_explain_how_to_map(tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Adresse électronique;Appellation\nann@example.com;Ann\n", encoding="utf-8")
+    proc = run(tmp_path / "d", "import", str(odd))
+    assert proc.returncode == 2
+    assert "Adresse électronique" in proc.stderr and "--map" in proc.stderr
+    proc = run(
+        tmp_path / "d", "import", str(odd), "--map", "email=Adresse électronique,name=Appellation",
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["contacts"] == 1
+
+
+def test_state_problems_exit_3_and_leave_the_file(tmp_path, book):
+    data = tmp_path / "data"
+    assert run(data, "import", str(book)).returncode == 0
+    db = data / "triage.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    before = db.read_bytes()
+    proc = run(data, "status")
+    assert proc.returncode == 3
+    assert "newer triage" in proc.stderr
+    no_traceback(proc)
+    assert db.read_bytes() == before
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "triage.db").write_bytes(b"garbage" * 1000)
+    proc = run(broken, "status")
+    assert proc.returncode == 3
+    assert "damaged" in proc.stderr
+    assert (broken / "triage.db").read_bytes() == b"garbage" * 1000
+
+
+def test_data_dir_from_environment(tmp_path, book):
+    env_dir = tmp_path / "env-data"
+    proc = subprocess.run(
+        [sys.executable, "-m", "triage", "import", str(book), "--json"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "TRIAGE_DATA_DIR": str(env_dir)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (env_dir / "triage.db").exists()
+    assert oct((env_dir / "triage.db").stat().st_mode & 0o777) == "0o600"
