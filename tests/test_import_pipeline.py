@@ -204,3 +204,38 @@ def test_linkedin_connections_and_invitations(store, tmp_path):
     assert not people["Ada Lovelace"].has("invited")
     edsger = people["Edsger Dijkstra"]
     assert edsger.emails == [] and edsger.has("no_email") and edsger.has("connected")
+
+
+# -- hostile input: any bytes give a report or one clean error -------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SEEDS = [
+    GOOGLE_HEADER.encode() + b"Ada,,L,,,,,,ada@example.com,,,,,\n",
+    b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\n",
+    b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\nA,B,,a@b.co,,,1 Jan 2024\n",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.sampled_from(_SEEDS),
+    cut=st.integers(min_value=0, max_value=200),
+    noise=st.binary(max_size=200),
+)
+def test_any_bytes_import_or_fail_cleanly(tmp_path_factory, seed, cut, noise):
+    folder = tmp_path_factory.mktemp("h")
+    path = folder / "input"
+    path.write_bytes(seed[:cut] + noise + seed[cut:])
+    store = Store.open(folder / "data")
+    try:
+        report = run_import(store, "d", [path], region="US")
+    except ImportFailed as exc:
+        assert str(exc).startswith(str(path))
+        assert "\n" not in str(exc)
+        assert store.deck("d") is None
+    else:
+        assert report.contacts == sum(f.new for f in report.files)
+    finally:
+        store.close()

@@ -116,6 +116,9 @@ def run_import(
         merger = Merger()
         for contact in store.iter_contacts(deck.id):
             merger.add(contact)
+        bulk = sum(_file_size(f.path) for f in opened) >= _PARALLEL_BYTES
+        if bulk:
+            store.suspend_indexes()
         for f in opened:
             file_report = FileReport(f.path.name, str(f.path.resolve()), f.format, f.encoding)
             report.files.append(file_report)
@@ -135,6 +138,8 @@ def run_import(
         )
         report.seconds = time.perf_counter() - started
         store.finish_import(deck.id, import_id, report.as_dict())
+        if bulk:
+            store.restore_indexes()
     return report
 
 

@@ -31,7 +31,7 @@ from triage.model import (
     Phone,
     Source,
 )
-from triage.schema import ORDERS, SchemaTooNew, migrate
+from triage.schema import LAZY_INDEXES, ORDERS, WALK_INDEXES, SchemaTooNew, migrate
 
 DB_NAME = "triage.db"
 
@@ -151,16 +151,21 @@ def _decode_contact(row: Sequence[Any]) -> Contact:
     )
 
 
+# One encoder, reused: json.dumps with options builds a new one per call,
+# which costs more than the encoding itself on the import's hot path.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def encode_emails(emails: list[Email]) -> str:
-    return json.dumps([[e.address, int(e.valid), int(e.role)] for e in emails], ensure_ascii=False)
+    return _encode([[e.address, int(e.valid), int(e.role)] for e in emails])
 
 
 def encode_phones(phones: list[Phone]) -> str:
-    return json.dumps([[p.number, int(p.valid)] for p in phones], ensure_ascii=False)
+    return _encode([[p.number, int(p.valid)] for p in phones])
 
 
 def encode_sources(sources: list[Source]) -> str:
-    return json.dumps([[s.file, s.line, s.import_id, s.path] for s in sources], ensure_ascii=False)
+    return _encode([[s.file, s.line, s.import_id, s.path] for s in sources])
 
 
 def decode_sources(text: str) -> list[Source]:
@@ -604,6 +609,16 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def suspend_indexes(self) -> None:
+        """For a bulk import: drop the walk's indexes (rebuilt by
+        :meth:`restore_indexes` in the same transaction)."""
+        for name in (*WALK_INDEXES, *LAZY_INDEXES):
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def restore_indexes(self) -> None:
+        for ddl in WALK_INDEXES.values():
+            self.conn.execute(ddl)
+
     def insert_contact(self, deck_id: int, c: Contact, shuffle: int) -> int:
         cur = self.conn.execute(
             "INSERT INTO contacts (deck_id, key, name, given, family, org, title, emails,"
@@ -612,7 +627,7 @@ class Store:
             (
                 deck_id, c.key, c.name, c.given, c.family, c.org, c.title,
                 encode_emails(c.emails), encode_phones(c.phones), c.notes,
-                json.dumps(c.labels, ensure_ascii=False), encode_sources(c.sources),
+                _encode(c.labels), encode_sources(c.sources),
                 search_text(c), c.flags, c.connected_on, c.invited_on, c.profile_url, shuffle,
             ),
         )
@@ -628,7 +643,7 @@ class Store:
             " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?",
             (
                 c.name, c.given, c.family, c.org, c.title, encode_emails(c.emails),
-                encode_phones(c.phones), c.notes, json.dumps(c.labels, ensure_ascii=False),
+                encode_phones(c.phones), c.notes, _encode(c.labels),
                 encode_sources(c.sources), search_text(c), c.flags, c.connected_on,
                 c.invited_on, c.profile_url, c.id,
             ),
