@@ -1,0 +1,152 @@
+"""Export benchmark (DESIGN §8): 100,000 invited contacts to CSV, against the
+floor of ``csv.writer`` writing the same rows (same columns, fsync) in the
+same run.  Prints figures; it is not a test.
+
+    .venv/bin/python bench/bench_export.py [--people N] [--repeat R]
+
+"export" is what ``triage export`` does after opening the deck: read the
+invited people and their tags (plan), write the file atomically.  "write" is
+the writing part alone, the like-for-like comparison with the floor.  Target:
+export <= 2x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from triage import export
+from triage.model import FLAG_BITS, Contact, Email, Phone, Source
+from triage.store import Deck, Store
+
+FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret"]
+LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
+ORGS = ["Analytical Engines", "Navy", "Bletchley Park", "TU Eindhoven", "MIT", "Stanford", ""]
+
+
+def build_deck(store: Store, n: int) -> Deck:
+    """n invited people with one or two emails, a phone, a note and tags,
+    written with direct inserts (one transaction) rather than n decisions."""
+    with store.transaction():
+        deck = store.create_deck("bench", "US")
+        import_id = store.start_import(deck.id, ["bench.csv"])
+        for i in range(n):
+            given, family = FIRST[i % len(FIRST)], LAST[i % len(LAST)]
+            emails = [Email(f"{given}.{family}.{i}@example.com".lower())]
+            if i % 3 == 0:
+                emails.append(Email(f"info{i}@example.org", role=True))
+            c = Contact(
+                id=0,
+                deck_id=deck.id,
+                key=f"k{i}",
+                name=f"{given} {family}",
+                given=given,
+                family=family,
+                org=ORGS[i % len(ORGS)],
+                title="Engineer" if i % 2 else "",
+                emails=emails,
+                phones=[Phone(f"+1650253{i % 10000:04d}")],
+                notes="met at the conference, talked about compilers" if i % 5 == 0 else "",
+                sources=[Source("bench.csv", i + 2, import_id, "/tmp/bench.csv")],
+                flags=FLAG_BITS["merged"] if i % 7 == 0 else 0,
+            )
+            store.insert_contact(deck.id, c, i)
+        store.finish_import(deck.id, import_id, {})
+        store.conn.execute(
+            "UPDATE contacts SET decision = 'invite',"
+            " decided_at = '2025-01-01T00:00:' || printf('%02d', id % 60),"
+            " note = CASE WHEN id % 4 = 0 THEN 'Hello, good to see you' ELSE '' END"
+            " WHERE deck_id = ?",
+            (deck.id,),
+        )
+        for tag in ("work", "friends", "conference"):
+            store.conn.execute("INSERT INTO tags (deck_id, name) VALUES (?, ?)", (deck.id, tag))
+        store.conn.execute(
+            "INSERT INTO contact_tags SELECT c.id, t.id FROM contacts c JOIN tags t"
+            " ON t.deck_id = c.deck_id WHERE c.deck_id = ? AND (c.id + t.id) % 3 = 0",
+            (deck.id,),
+        )
+    store.forget_counts()
+    return deck
+
+
+def floor_write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """The floor: csv.writer writing prepared rows, then fsync."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(header)
+        out.writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="triage-bench-") as tmp:
+        folder = Path(tmp)
+        store = Store.open(folder / "data")
+        started = time.perf_counter()
+        deck = build_deck(store, args.people)
+        print(
+            f"deck of {args.people:,} invited people built in {time.perf_counter() - started:.1f} s"
+        )
+        print(
+            f"{'format':<9} {'floor':>8} {'write':>8} {'export':>8}  {'write/floor':>11}"
+            f"  {'export/floor':>12}  (plan alone)"
+        )
+        for fmt, header in (
+            ("linkedin", export.LINKEDIN_HEADER),
+            ("full", export.FULL_HEADER),
+        ):
+            plan = export.plan_export(store, deck, fmt)
+            # The same rows, prepared outside the timing.
+            if fmt == "linkedin":
+                rows = list(export._linkedin_rows(plan.people))
+            else:
+                rows = [export._full_row(c) for c in plan.people]
+            out = folder / f"out-{fmt}.csv"
+
+            def run_export(fmt: str = fmt, out: Path = out) -> None:
+                p = export.plan_export(store, deck, fmt)
+                export.write_export(p, out, force=True)
+
+            def run_write(plan: export.ExportPlan = plan, out: Path = out) -> None:
+                export.write_export(plan, out, force=True)
+
+            floor = timed(lambda h=header, r=rows: floor_write(folder / "floor.csv", h, r),
+                          args.repeat)  # fmt: skip
+            write = timed(run_write, args.repeat)
+            total = timed(run_export, args.repeat)
+            planning = timed(lambda fmt=fmt: export.plan_export(store, deck, fmt), args.repeat)
+            print(
+                f"{fmt:<9} {floor * 1000:>6.0f}ms {write * 1000:>6.0f}ms {total * 1000:>6.0f}ms"
+                f"  {write / floor:>10.2f}x  {total / floor:>11.2f}x  ({planning * 1000:.0f}ms)"
+            )
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
