@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage.importing import ImportFailed, run_import
-from triage.store import Store
+from triage.store import ContactWriter, Store
 
 GOOGLE_HEADER = (
     "First Name,Middle Name,Last Name,Organization Name,Organization Title,Notes,Labels,"
@@ -143,17 +143,17 @@ def test_failure_half_way_leaves_the_database_exactly_as_it_was(store, tmp_path,
     run_import(store, "d", [google(tmp_path / "a.csv", ["Ada,,L,,,,,,ada@example.com,,,,,"])],
                region="US")
     before = dump(store)
-    big = google(tmp_path / "b.csv", [f"P{i},,X,,,,,,p{i}@example.com,,,,," for i in range(200)])
+    big = google(tmp_path / "b.csv", [f"P{i},,X,,,,,,p{i}@example.com,,,,," for i in range(2500)])
     calls = {"n": 0}
-    real = Store.insert_contact
+    real = ContactWriter.add
 
     def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 100:
+        calls["n"] += 1  # after two batches were written
+        if calls["n"] == 2100:
             raise OSError(28, "No space left on device")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "insert_contact", failing)
+    monkeypatch.setattr(ContactWriter, "add", failing)
     with pytest.raises(ImportFailed, match="No space left"):
         run_import(store, "d", [big], region="US")
     monkeypatch.undo()

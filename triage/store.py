@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from json.encoder import encode_basestring as _quote
 import os
 import random
 import sqlite3
@@ -151,21 +152,36 @@ def _decode_contact(row: Sequence[Any]) -> Contact:
     )
 
 
-# One encoder, reused: json.dumps with options builds a new one per call,
-# which costs more than the encoding itself on the import's hot path.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# The JSON columns are written by hand around the C string quoter: on the
+# import's hot path json.dumps costs more than everything else per contact
+# (it builds an encoder per call).  json.loads reads them back.
+def encode_list(items: list[str]) -> str:
+    return "[" + ",".join([_quote(x) for x in items]) + "]" if items else "[]"
 
 
 def encode_emails(emails: list[Email]) -> str:
-    return _encode([[e.address, int(e.valid), int(e.role)] for e in emails])
+    return (
+        "["
+        + ",".join([f"[{_quote(e.address)},{int(e.valid)},{int(e.role)}]" for e in emails])
+        + "]"
+    )
 
 
 def encode_phones(phones: list[Phone]) -> str:
-    return _encode([[p.number, int(p.valid)] for p in phones])
+    return "[" + ",".join([f"[{_quote(p.number)},{int(p.valid)}]" for p in phones]) + "]"
 
 
 def encode_sources(sources: list[Source]) -> str:
-    return _encode([[s.file, s.line, s.import_id, s.path] for s in sources])
+    return (
+        "["
+        + ",".join(
+            [
+                f"[{_quote(s.file)},{int(s.line)},{int(s.import_id)},{_quote(s.path)}]"
+                for s in sources
+            ]
+        )
+        + "]"
+    )
 
 
 def decode_sources(text: str) -> list[Source]:
@@ -291,14 +307,15 @@ class Store:
 
     # -- reading contacts ----------------------------------------------------
 
-    def contact(self, contact_id: int) -> Contact:
+    def contact(self, contact_id: int, *, with_tags: bool = True) -> Contact:
         row = self.conn.execute(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
         ).fetchone()
         if row is None:
             raise KeyError(contact_id)
         contact = _decode_contact(row)
-        contact.tags = self.tags_of(contact_id)
+        if with_tags:
+            contact.tags = self.tags_of(contact_id)
         return contact
 
     def tags_of(self, contact_id: int) -> list[str]:
@@ -340,12 +357,12 @@ class Store:
             "source": "json_extract(sources, '$[0][0]'), json_extract(sources, '$[0][1]'), id",
         }[order]
         remaining = ",".join(o for o in stale.split(",") if o and o != order)
+        ids = [i for (i,) in self.conn.execute(
+            f"SELECT id FROM contacts WHERE deck_id = ? ORDER BY {sort}", (deck.id,)
+        )]
         with self.transaction():
-            self.conn.execute(
-                f"WITH r AS (SELECT id, ROW_NUMBER() OVER (ORDER BY {sort}) AS n"
-                f" FROM contacts WHERE deck_id = ?)"
-                f" UPDATE contacts SET {col} = r.n FROM r WHERE contacts.id = r.id",
-                (deck.id,),
+            self.conn.executemany(
+                f"UPDATE contacts SET {col} = ? WHERE id = ?", enumerate(ids, start=1)
             )
             self.conn.execute(
                 f"CREATE INDEX IF NOT EXISTS contacts_{order} ON contacts(deck_id, {col})"
@@ -465,7 +482,10 @@ class Store:
                 (decision, at, contact_id),
             )
             self._journal(
-                deck_id, contact_id, "decision", json.dumps([before, before_at]),
+                deck_id,
+                contact_id,
+                "decision",
+                json.dumps([before, before_at]),
                 json.dumps([decision, at]),
             )
             self.set_cursor(deck_id, contact_id if cursor_id is None else cursor_id)
@@ -517,7 +537,10 @@ class Store:
             if cur.rowcount == 0:
                 return False
             self._journal(
-                deck_id, contact_id, "tag", json.dumps([tag_name, not on]),
+                deck_id,
+                contact_id,
+                "tag",
+                json.dumps([tag_name, not on]),
                 json.dumps([tag_name, on]),
             )
             self.set_cursor(deck_id, contact_id)
@@ -532,7 +555,8 @@ class Store:
     def deck_tags(self, deck_id: int) -> list[str]:
         """Tags in the order they were created (quick tags 1-9 are the first nine)."""
         return [
-            n for (n,) in self.conn.execute(
+            n
+            for (n,) in self.conn.execute(
                 "SELECT name FROM tags WHERE deck_id = ? ORDER BY id", (deck_id,)
             )
         ]
@@ -619,20 +643,15 @@ class Store:
         for ddl in WALK_INDEXES.values():
             self.conn.execute(ddl)
 
-    def insert_contact(self, deck_id: int, c: Contact, shuffle: int) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO contacts (deck_id, key, name, given, family, org, title, emails,"
-            " phones, notes, labels, sources, search, flags, connected_on, invited_on,"
-            " profile_url, shuffle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                deck_id, c.key, c.name, c.given, c.family, c.org, c.title,
-                encode_emails(c.emails), encode_phones(c.phones), c.notes,
-                _encode(c.labels), encode_sources(c.sources),
-                search_text(c), c.flags, c.connected_on, c.invited_on, c.profile_url, shuffle,
-            ),
-        )
+    def insert_contact(self, deck_id: int, c: Contact, rank: int) -> int:
+        """Insert one contact (an id already set on ``c`` is kept); ``rank``
+        is its place in the event walk."""
+        cur = self.conn.execute(_INSERT_SQL, _insert_row(deck_id, c, rank))
         assert cur.lastrowid is not None
         return cur.lastrowid
+
+    def writer(self, deck_id: int) -> ContactWriter:
+        return ContactWriter(self, deck_id)
 
     def update_contact(self, c: Contact) -> None:
         """Write a contact's imported data; decisions, tags and notes are never
@@ -642,25 +661,26 @@ class Store:
             " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
             " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?",
             (
-                c.name, c.given, c.family, c.org, c.title, encode_emails(c.emails),
-                encode_phones(c.phones), c.notes, _encode(c.labels),
-                encode_sources(c.sources), search_text(c), c.flags, c.connected_on,
-                c.invited_on, c.profile_url, c.id,
+                c.name,
+                c.given,
+                c.family,
+                c.org,
+                c.title,
+                encode_emails(c.emails),
+                encode_phones(c.phones),
+                c.notes,
+                encode_list(c.labels),
+                encode_sources(c.sources),
+                search_text(c),
+                c.flags,
+                c.connected_on,
+                c.invited_on,
+                c.profile_url,
+                c.id,
             ),
         )
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
-        """Give the newcomers their place in the walk: after everyone already
-        there, shuffled among themselves by the deck's seed."""
-        base = self.conn.execute(
-            "SELECT COALESCE(MAX(r_event), 0) FROM contacts WHERE deck_id = ?", (deck_id,)
-        ).fetchone()[0]
-        self.conn.execute(
-            "WITH r AS (SELECT id, ROW_NUMBER() OVER (ORDER BY shuffle, id) AS n FROM contacts"
-            " WHERE deck_id = ? AND r_event IS NULL)"
-            " UPDATE contacts SET r_event = ? + r.n FROM r WHERE contacts.id = r.id",
-            (deck_id, base),
-        )
         self.conn.execute(
             "UPDATE decks SET stale_orders = ? WHERE id = ?",
             (",".join(o for o in ORDERS if o != "event"), deck_id),
@@ -731,9 +751,7 @@ class Store:
         st.last_export = last[0] if last else ""
         return st
 
-    def record_export(
-        self, deck_id: int, contact_ids: Sequence[int], path: str, fmt: str
-    ) -> None:
+    def record_export(self, deck_id: int, contact_ids: Sequence[int], path: str, fmt: str) -> None:
         at = now()
         with self.transaction():
             self.conn.executemany(
@@ -744,6 +762,81 @@ class Store:
                 (deck_id, at, path, fmt, len(contact_ids)),
             )
 
+
+_INSERT_SQL = (
+    "INSERT INTO contacts (id, deck_id, key, name, given, family, org, title, emails, phones,"
+    " notes, labels, sources, search, flags, connected_on, invited_on, profile_url, r_event)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
+    return (
+        c.id or None,
+        deck_id,
+        c.key,
+        c.name,
+        c.given,
+        c.family,
+        c.org,
+        c.title,
+        encode_emails(c.emails),
+        encode_phones(c.phones),
+        c.notes,
+        encode_list(c.labels),
+        encode_sources(c.sources),
+        search_text(c),
+        c.flags,
+        c.connected_on,
+        c.invited_on,
+        c.profile_url,
+        rank,
+    )
+
+
+class ContactWriter:
+    """Buffered inserts for one import, inside its transaction.
+
+    Ids are handed out here so new contacts can be written in batches
+    (``executemany``) and still be found by later records of the same import:
+    a record that merges into a contact still in the buffer changes the
+    buffered object itself.
+    """
+
+    BATCH = 1000
+
+    def __init__(self, store: Store, deck_id: int) -> None:
+        self.store = store
+        self.deck_id = deck_id
+        self.next_id = int(
+            store.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
+        )
+        self.pending: dict[int, tuple[Contact, int]] = {}
+
+    def add(self, contact: Contact, rank: int) -> int:
+        contact.id = self.next_id
+        self.next_id += 1
+        self.pending[contact.id] = (contact, rank)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+        return contact.id
+
+    def get(self, contact_id: int) -> Contact:
+        held = self.pending.get(contact_id)
+        if held is not None:
+            return held[0]
+        return self.store.contact(contact_id, with_tags=False)
+
+    def update(self, contact: Contact) -> None:
+        if contact.id not in self.pending:  # buffered ones are written as they are
+            self.store.update_contact(contact)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.conn.executemany(
+                _INSERT_SQL, [_insert_row(self.deck_id, c, sh) for c, sh in self.pending.values()]
+            )
+            self.pending.clear()
 
 
 def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
