@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = sub.add_parser(
-        "import", parents=[common], help="import address-book exports into a deck",
+        "import",
+        parents=[common],
+        help="import address-book exports into a deck",
         description="Import Google, Outlook, LinkedIn, vCard or other CSV exports. "
         "All files are imported in one transaction: all or nothing.",
     )
@@ -95,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser(
-        "review", parents=[common], help="walk through a deck one card at a time",
+        "review",
+        parents=[common],
+        help="walk through a deck one card at a time",
         description="Open the walk-through. Files given are imported first; "
         "with no files the deck resumes where you left it.",
     )
@@ -114,11 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser(
-        "export", parents=[common], help="write the people you invited to a file",
+        "export",
+        parents=[common],
+        help="write the people you invited to a file",
         description="Write only the people you invited by hand. Nothing undecided or "
         "skipped is ever exported.",
     )
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write ('-' for stdout)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="file to write ('-' for stdout)"
+    )
     deck_arg(p)
     p.add_argument(
         "--format",
@@ -127,7 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="linkedin (default): First Name,Last Name,Email Address",
     )
     p.add_argument(
-        "--tag", action="append", default=[], metavar="TAG",
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
         help="only people with this tag (repeat for any of several)",
     )
     p.add_argument("--batch-size", type=int, metavar="N", help="split into files of N people")
@@ -136,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("decks", parents=[common], help="list decks")
 
     p = sub.add_parser(
-        "demo", parents=[common], help="walk through a bundled fictional address book",
+        "demo",
+        parents=[common],
+        help="walk through a bundled fictional address book",
     )
     p.add_argument("--reset", action="store_true", help="start the demo deck over")
     return parser

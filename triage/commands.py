@@ -58,7 +58,9 @@ def resolve_region(store: Store, deck_name: str, region: str | None) -> str:
     if region:
         code = region.strip().upper()
         if not valid_region(code):
-            raise UsageError(f"--region {region}: not a known phone region (use a code like US, GB, DE)")
+            raise UsageError(
+                f"--region {region}: not a known phone region (use a code like US, GB, DE)"
+            )
         return code
     deck = store.deck(deck_name)
     return deck.region if deck else default_region_from_locale()
@@ -169,8 +171,13 @@ _FLAG_WORDS = {
 def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         report = do_import(
-            store, args.deck, args.files, region=args.region, format=args.format,
-            map_text=args.map, quiet=args.json,
+            store,
+            args.deck,
+            args.files,
+            region=args.region,
+            format=args.format,
+            map_text=args.map,
+            quiet=args.json,
         )
     if args.json:
         print_json(report.as_dict())
@@ -227,7 +234,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         if args.files:
             report = do_import(
-                store, args.deck, args.files, region=args.region, format=args.format,
+                store,
+                args.deck,
+                args.files,
+                region=args.region,
+                format=args.format,
                 map_text=args.map,
             )
             print_report(report)
@@ -247,8 +258,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             deck = None
         if deck is None:
             with demo_files() as files:
-                do_import(store, DEMO_DECK, files, region="US", format=None, map_text=None,
-                          quiet=True)
+                do_import(
+                    store, DEMO_DECK, files, region="US", format=None, map_text=None, quiet=True
+                )
             deck = existing_deck(store, DEMO_DECK)
         return review(store, deck, order="event")
 

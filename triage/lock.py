@@ -31,8 +31,7 @@ class DeckLock:
             os.close(fd)
             who = f"process {holder}" if holder else "another process"
             raise DeckLocked(
-                f"deck '{deck_name}' is open in another window ({who}); "
-                "close that one first"
+                f"deck '{deck_name}' is open in another window ({who}); close that one first"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
