@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_help = "where decks are kept (default: $TRIAGE_DATA_DIR or the user data folder)"
     # Accepted before or after the subcommand; the subcommand's copy must not
     # overwrite a value given before it, hence SUPPRESS.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_help)
     parser = _Parser(
         prog="triage",
