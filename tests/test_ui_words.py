@@ -1,0 +1,137 @@
+"""The card's wording, and what the UI path may import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from triage.model import FLAG_BITS, Contact, Email, Phone, Source
+from triage.store import Store, WalkFilter
+from triage.ui import words
+from triage.ui.review_screen import ReviewScreen
+
+
+def person(**kw: Any) -> Contact:
+    base: dict[str, Any] = {"id": 1, "deck_id": 1, "key": "k", "name": "Ada Lovelace"}
+    base.update(kw)
+    return Contact(**base)
+
+
+def flags(*names: str) -> int:
+    return sum(FLAG_BITS[n] for n in names)
+
+
+def test_flags_in_plain_words() -> None:
+    c = person(
+        flags=flags(
+            "no_email",
+            "invalid_email",
+            "role_address",
+            "connected",
+            "invited",
+            "merged",
+            "name_guessed",
+            "phone_unparsed",
+        ),
+        connected_on="2024-01-15",
+        invited_on="2023-05-02",
+        sources=[Source("google.csv", 212), Source("outlook.csv", 48)],
+    )
+    assert words.flag_phrases(c) == [
+        "no email — can't be in an upload",
+        "invalid email",
+        "role address",
+        "already connected (on 2024-01-15)",
+        "already invited on 2023-05-02",
+        "merged from 2 records",
+        "name guessed",
+        "phone not recognised",
+    ]
+    unknown = person(
+        flags=flags("connected", "invited"), connected_on="unknown", invited_on="unknown date"
+    )
+    assert words.flag_phrases(unknown) == ["already connected", "already invited"]
+
+
+def test_provenance_decision_and_contact_lines() -> None:
+    c = person(
+        sources=[Source("google.csv", 212), Source("outlook.csv", 48)],
+        emails=[
+            Email("bad@@x", valid=False),
+            Email("ada@example.com"),
+            Email("info@example.com", role=True),
+        ],
+        phones=[Phone("+14155550101"), Phone("12", valid=False)],
+        org="Engines",
+        title="Mathematician",
+    )
+    assert words.provenance(c) == "google.csv line 212; outlook.csv line 48"
+    assert words.email_lines(c) == [
+        "bad@@x  (invalid)",
+        "ada@example.com  (primary)",
+        "info@example.com  (role address)",
+    ]
+    assert words.phone_lines(c) == ["+14155550101", "12  (not recognised)"]
+    assert words.subtitle(c) == "Mathematician · Engines"
+    assert words.subtitle(person(name="Acme", org="Acme")) == ""
+    assert words.decision_phrase(c) == "undecided"
+    assert (
+        words.decision_phrase(person(decision="invite", decided_at="2025-03-14T09:30:00"))
+        == "invited on 2025-03-14"
+    )
+    assert (
+        words.decision_phrase(person(decision="skip", decided_at="2025-03-14T09:30:00"))
+        == "skipped on 2025-03-14"
+    )
+
+
+def test_filter_membership_mirrors_the_store() -> None:
+    c = person(decision="skip", tags=["Mentor"], flags=flags("merged"))
+    assert words.matches(WalkFilter(), c)
+    assert words.matches(WalkFilter("skip"), c)
+    assert not words.matches(WalkFilter("invite"), c)
+    assert words.matches(WalkFilter("tag", "mentor"), c)
+    assert words.matches(WalkFilter("flag", "merged"), c)
+    assert not words.matches(WalkFilter("flag", "no_email"), c)
+    assert words.filter_label(WalkFilter("flag", "phone_unparsed")) == "flag: phone not recognised"
+    assert words.filter_label(WalkFilter("skip")) == "skipped"
+
+
+def test_the_ui_does_not_load_the_validators() -> None:
+    """Start-up time: phonenumbers and email_validator stay out of the UI path."""
+    code = (
+        "import sys\n"
+        "import triage.review, triage.ui.app\n"
+        "bad = [m for m in ('phonenumbers', 'email_validator') if m in sys.modules]\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+async def test_an_empty_deck_explains_itself(data_dir: Any) -> None:
+    from triage.ui.app import ReviewApp
+
+    store = Store.open(data_dir)
+    try:
+        with store.transaction():
+            deck = store.create_deck("empty", "US")
+        app = ReviewApp(store, deck, cursor_blink=False)
+        async with app.run_test() as pilot:
+            await pilot.press("a", "s", "right", "t", "n", "u")
+            screen = app.screen
+            assert isinstance(screen, ReviewScreen)
+            assert screen.contact is None
+            assert "no contacts yet" in str(screen.query_one("#card-empty").render())
+            assert store.counts(deck.id).contacts == 0
+    finally:
+        store.close()
+
+
+def test_no_invite_all_anywhere(make_app: Callable[..., Any]) -> None:
+    """Principle 1: no binding or action invites more than one person."""
+    actions = {b.action for b in ReviewScreen.BINDINGS if not isinstance(b, tuple)}
+    assert not any("all" in a for a in actions)

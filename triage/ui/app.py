@@ -1,0 +1,128 @@
+"""ReviewApp: the Textual application around the walk-through screen.
+
+It applies the user's keymap and theme, hosts the command palette entries
+and opens the export dialog; the cards themselves live in
+:mod:`triage.ui.review_screen`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from triage.config import Config
+from triage.store import Deck, Store
+from triage.ui.keys import BINDING_IDS
+from triage.ui.review_screen import ReviewScreen
+
+FALLBACK_THEME = "textual-dark"
+
+# (title, help, action on the review screen) for the command palette.
+PALETTE: tuple[tuple[str, str, str], ...] = (
+    ("Invite", "Invite this person and go to the next undecided card", "invite"),
+    ("Skip", "Skip this person and go to the next undecided card", "skip"),
+    ("Next card", "Go to the next card without deciding", "next"),
+    ("Previous card", "Go back one card", "previous"),
+    ("Undo", "Undo the last change", "undo"),
+    ("Tag", "Add or remove a tag on this card", "tag"),
+    ("Note", "Write the personal invitation note", "note"),
+    ("Search", "Find a card by name, email or organisation", "search"),
+    ("Filter", "Show only undecided, invited, skipped, a tag or a flag", "filter"),
+    ("Go to card", "Jump to card number N", "goto"),
+    ("Help", "Show every key", "help"),
+)
+
+
+class ReviewApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "triage"
+    # From 120 columns the provenance moves to a side panel beside the card.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+
+    def __init__(
+        self,
+        store: Store,
+        deck: Deck,
+        *,
+        order: str = "event",
+        config: Config | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.deck = deck
+        self.order = order
+        self.config = config or Config()
+        self.cursor_blink = cursor_blink
+        self.sub_title = deck.name
+        self._clashes_reported = False
+
+    def get_default_screen(self) -> Screen[Any]:
+        return ReviewScreen(self.store, self.deck, order=self.order, config=self.config)
+
+    def on_mount(self) -> None:
+        wanted = self.config.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.theme = FALLBACK_THEME
+            self.notify(
+                f"Unknown theme '{wanted}' in the config; using {FALLBACK_THEME}.",
+                severity="warning",
+            )
+        keymap = self.config.keymap
+        unknown = sorted(k for k in keymap if k not in BINDING_IDS)
+        if unknown:
+            self.notify(
+                f"Unknown key binding id(s) in the config: {', '.join(unknown)}",
+                severity="warning",
+                markup=False,
+            )
+        self.set_keymap({k: v for k, v in keymap.items() if k in BINDING_IDS})
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
+        if self._clashes_reported:
+            return
+        self._clashes_reported = True
+        names = ", ".join(sorted({b.id or b.action for b in clashed_bindings}))
+        self.notify(
+            f"The keymap in the config gives one key to several actions ({names}).",
+            severity="warning",
+            markup=False,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, ReviewScreen):
+            return
+        for title, text, action in PALETTE:
+            yield SystemCommand(title, text, partial(screen.run_action, action))
+        yield SystemCommand("Export", "Export the people you invited", self.action_export)
+        for order in ("event", "name", "company", "source"):
+            yield SystemCommand(
+                f"Walk order: {order}",
+                f"Walk the cards in {order} order",
+                partial(screen.set_order, order),
+            )
+
+    def action_export(self) -> None:
+        """Open the export dialog (written in its own module)."""
+        try:  # imported here: the dialog and its writers cost start-up time
+            module = importlib.import_module("triage.ui.export_screen")
+        except ModuleNotFoundError as exc:
+            if exc.name != "triage.ui.export_screen":
+                raise
+            self.notify("Export is not available in this build.", severity="warning")
+            return
+        screen = module.ExportScreen(self.store.path.parent, self.deck, self.config)
+        self.push_screen(screen, self._exported)
+
+    def _exported(self, message: str | None) -> None:
+        if message:
+            self.notify(message, markup=False)

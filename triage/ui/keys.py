@@ -1,0 +1,87 @@
+"""The walk-through's key bindings, in one table.
+
+Every binding has an id (``triage.invite`` …) so ``[keymap]`` in config.toml
+can move it, and a tooltip; aliases share their action's id and stay out of
+the footer.  Nothing here invites more than one person.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+
+def review_bindings() -> list[BindingType]:
+    """The walk-through's keys (DESIGN §6); every one has an id for the keymap."""
+
+    def b(
+        key: str,
+        action: str,
+        text: str,
+        tip: str,
+        bid: str,
+        show: bool = True,
+        group: Binding.Group | None = None,
+    ) -> Binding:
+        return Binding(key, action, text, show=show, tooltip=tip, id=f"triage.{bid}", group=group)
+
+    move = Binding.Group("Move", compact=True)  # one footer entry for → and ←
+
+    out: list[BindingType] = [
+        b("a", "invite", "Invite", "Invite this person, then the next undecided card", "invite"),
+        b("s", "skip", "Skip", "Skip this person, then the next undecided card", "skip"),
+        b("left", "previous", "Prev", "Previous card", "previous", group=move),
+        b("right", "next", "Next", "Next card without deciding", "next", group=move),
+        b("j", "next", "Next", "Next card without deciding", "next", show=False),
+        b("k", "previous", "Prev", "Previous card", "previous", show=False),
+        b("u", "undo", "Undo", "Undo the last change (unlimited)", "undo"),
+        b("ctrl+z", "undo", "Undo", "Undo the last change (unlimited)", "undo", show=False),
+        b("t", "tag", "Tag", "Add or remove a tag (autocompletes; new tags are created)", "tag"),
+    ]
+    out += [
+        b(str(n), f"quick_tag({n})", f"Tag {n}", f"Toggle quick tag {n}", f"quicktag{n}", False)
+        for n in range(1, 10)
+    ]
+    out += [
+        b("n", "note", "Note", "Write the personal invitation note", "note"),
+        # The footer fits 80 columns: help and quit early, search (/, as in
+        # less and vim) and go-to only in help and the palette.
+        b("question_mark", "help", "Help", "Show every key", "help"),
+        Binding(
+            "q",
+            "app.quit",
+            "Quit",
+            tooltip="Quit (everything is already saved)",
+            id="triage.quit",
+            priority=True,
+        ),
+        b("slash", "search", "Find", "Search by name, email or organisation", "search", False),
+        b(
+            "f",
+            "filter",
+            "Filter",
+            "Show only undecided / invited / skipped / a tag / a flag",
+            "filter",
+        ),
+        b("g", "goto", "Go to", "Go to card number N of this walk", "goto", show=False),
+        b("e", "app.export", "Export", "Export the people you invited", "export"),
+    ]
+    return out
+
+
+# The help screen lists the keys in this order.
+BINDING_IDS: tuple[str, ...] = (
+    "triage.invite",
+    "triage.skip",
+    "triage.next",
+    "triage.previous",
+    "triage.undo",
+    "triage.tag",
+    *(f"triage.quicktag{n}" for n in range(1, 10)),
+    "triage.note",
+    "triage.search",
+    "triage.filter",
+    "triage.goto",
+    "triage.export",
+    "triage.help",
+    "triage.quit",
+)

@@ -1,0 +1,127 @@
+"""Plain words for what the card shows: flags, decisions, dates, provenance.
+
+Kept apart from the widgets so the wording is one list a reviewer can read,
+and so tests can check it without running an app.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from triage.model import FLAGS, INVITE, SKIP, Contact
+from triage.store import WalkFilter
+
+# How the filter chooser and the summary name each flag.
+FLAG_LABELS: dict[str, str] = {
+    "no_email": "no email",
+    "invalid_email": "invalid email",
+    "role_address": "role address",
+    "connected": "already connected",
+    "invited": "already invited",
+    "merged": "merged",
+    "name_guessed": "name guessed",
+    "phone_unparsed": "phone not recognised",
+}
+
+ORDER_LABELS: dict[str, str] = {
+    "event": "event (a mixed, stable shuffle)",
+    "name": "name",
+    "company": "company",
+    "source": "source file",
+}
+
+
+def day(stamp: str) -> str:
+    """The local calendar date of an ISO time stamp (or the text as given)."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.date().isoformat()
+
+
+def known_date(text: str) -> str:
+    """A date from an import, or '' when the source did not say."""
+    return "" if not text or text.startswith("unknown") else text
+
+
+def flag_phrases(c: Contact) -> list[str]:
+    """Every flag of a contact as a short sentence, in the card's order."""
+    out: list[str] = []
+    for name in FLAGS:
+        if not c.has(name):
+            continue
+        if name == "no_email":
+            out.append("no email — can't be in an upload")
+        elif name == "connected":
+            when = known_date(c.connected_on)
+            out.append(f"already connected (on {when})" if when else "already connected")
+        elif name == "invited":
+            when = known_date(c.invited_on)
+            out.append(f"already invited on {when}" if when else "already invited")
+        elif name == "merged":
+            n = len(c.sources)
+            out.append(f"merged from {n} records" if n > 1 else "merged")
+        else:
+            out.append(FLAG_LABELS[name])
+    return out
+
+
+def decision_phrase(c: Contact) -> str:
+    when = day(c.decided_at)
+    if c.decision == INVITE:
+        return f"invited on {when}" if when else "invited"
+    if c.decision == SKIP:
+        return f"skipped on {when}" if when else "skipped"
+    return "undecided"
+
+
+def provenance(c: Contact) -> str:
+    """``google.csv line 212; outlook.csv line 48``."""
+    return "; ".join(f"{s.file} line {s.line}" for s in c.sources)
+
+
+def subtitle(c: Contact) -> str:
+    """Title and organisation on one line: ``Engineer · Acme``."""
+    org = "" if c.org == c.name else c.org  # a name guessed from the company
+    return " · ".join(p for p in (c.title, org) if p)
+
+
+def email_lines(c: Contact) -> list[str]:
+    primary = c.primary_email
+    lines = []
+    for e in c.emails:
+        notes = []
+        if e.address == primary:
+            notes.append("primary")
+        if not e.valid:
+            notes.append("invalid")
+        if e.role:
+            notes.append("role address")
+        lines.append(f"{e.address}  ({', '.join(notes)})" if notes else e.address)
+    return lines
+
+
+def phone_lines(c: Contact) -> list[str]:
+    return [p.number if p.valid else f"{p.number}  (not recognised)" for p in c.phones]
+
+
+def matches(flt: WalkFilter, c: Contact) -> bool:
+    """Whether a card belongs to a filtered walk (mirrors the store's SQL)."""
+    if flt.kind == "all":
+        return True
+    if flt.kind == "tag":
+        return flt.value.casefold() in (t.casefold() for t in c.tags)
+    if flt.kind == "flag":
+        return c.has(flt.value)
+    return c.decision == flt.kind
+
+
+def filter_label(flt: WalkFilter) -> str:
+    if flt.kind == "flag":
+        return f"flag: {FLAG_LABELS.get(flt.value, flt.value)}"
+    return flt.label()
