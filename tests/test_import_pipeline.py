@@ -239,3 +239,20 @@ def test_any_bytes_import_or_fail_cleanly(tmp_path_factory, seed, cut, noise):
         assert report.contacts == sum(f.new for f in report.files)
     finally:
         store.close()
+
+
+def test_every_card_has_its_own_place_in_the_walk(store, tmp_path):
+    a = google(tmp_path / "a.csv", [f"A{i},,X,,,,,,a{i}@example.com,,,,," for i in range(30)])
+    b = outlook(tmp_path / "b.csv", [f"B{i},,Y,,,b{i}@example.com,," for i in range(30)])
+    run_import(store, "d", [a, b], region="US")
+    deck = store.deck("d")
+    ranks = [r for (r,) in store.conn.execute("SELECT r_event FROM contacts WHERE deck_id = ?",
+                                               (deck.id,))]
+    assert len(ranks) == len(set(ranks)) == 60
+    seen, cur = [], store.walk_first(deck.id, "event")
+    while cur is not None:
+        seen.append(cur)
+        cur = store.next_undecided(deck.id, "event", cur)
+        if cur == seen[0]:
+            break
+    assert len(seen) == 60

@@ -115,6 +115,7 @@ def run_import(
         deck = store.deck(deck_name) or store.create_deck(deck_name, region)
         import_id = store.start_import(deck.id, [str(f.path) for f in opened])
         merger = Merger()
+        ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
         for contact in store.iter_contacts(deck.id):
             merger.add(contact)
         bulk = sum(_file_size(f.path) for f in opened) >= _PARALLEL_BYTES
@@ -127,7 +128,9 @@ def run_import(
                 if f.format == "invitations":
                     _apply_invitations(store, deck, f, file_report)
                 else:
-                    _import_file(store, deck, import_id, f, file_report, merger, progress)
+                    _import_file(
+                        store, deck, import_id, f, file_report, merger, ranks, progress
+                    )
             except FormatError as exc:
                 raise ImportFailed(f"{f.path}: {exc}") from None
             except (OSError, UnicodeError) as exc:
@@ -166,13 +169,13 @@ def _import_file(
     f: OpenedFile,
     rep: FileReport,
     merger: Merger,
+    ranks: _Ranks,
     progress: Progress | None,
 ) -> None:
     path = rep.path
     parallel = _file_size(f.path) >= _PARALLEL_BYTES and (os.cpu_count() or 1) > 1
     flag_counts = dict.fromkeys(_REPORTED_FLAGS, 0)
     writer = store.writer(deck.id)
-    ranks = _Ranks(deck.seed, import_id)
     for item in _normalised(f.items, deck.region, parallel):
         if isinstance(item, Problem):
             rep.rejected.append(item)

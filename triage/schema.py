@@ -103,7 +103,9 @@ CREATE TABLE exports (
 # Indexes that serve the walk.  A bulk import drops them and builds them again
 # at the end (inside its transaction): cheaper than updating them row by row.
 WALK_INDEXES = {
-    "contacts_event": "CREATE INDEX IF NOT EXISTS contacts_event ON contacts(deck_id, r_event)",
+    "contacts_event": (
+        "CREATE UNIQUE INDEX IF NOT EXISTS contacts_event ON contacts(deck_id, r_event)"
+    ),
     "contacts_event_undecided": (
         "CREATE INDEX IF NOT EXISTS contacts_event_undecided ON contacts(deck_id, r_event)"
         " WHERE decision = 'undecided'"
