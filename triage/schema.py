@@ -106,15 +106,18 @@ WALK_INDEXES = {
     "contacts_event": (
         "CREATE UNIQUE INDEX IF NOT EXISTS contacts_event ON contacts(deck_id, r_event)"
     ),
-    "contacts_event_undecided": (
-        "CREATE INDEX IF NOT EXISTS contacts_event_undecided ON contacts(deck_id, r_event)"
-        " WHERE decision = 'undecided'"
+    # Covers flag filters: counting them reads this index, not the rows.
+    "contacts_event_flags": (
+        "CREATE INDEX IF NOT EXISTS contacts_event_flags ON contacts(deck_id, r_event, flags)"
     ),
-    "contacts_decision": (
-        "CREATE INDEX IF NOT EXISTS contacts_decision ON contacts(deck_id, decision)"
+    "contacts_event_decision": (
+        "CREATE INDEX IF NOT EXISTS contacts_event_decision"
+        " ON contacts(deck_id, decision, r_event)"
     ),
 }
-LAZY_INDEXES = tuple(f"contacts_{order}" for order in ORDERS if order != "event")
+LAZY_INDEXES = tuple(
+    f"contacts_{order}{suffix}" for order in ORDERS if order != "event" for suffix in ("", "_decision")
+)
 
 _V1 += ";\n".join(WALK_INDEXES.values()) + ";\n"
 

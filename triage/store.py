@@ -193,16 +193,19 @@ def search_text(c: Contact) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
-def _filter_sql(flt: WalkFilter) -> tuple[str, tuple[Any, ...]]:
+def _filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
     if flt.kind == "all":
         return "", ()
     if flt.kind in DECISIONS:
-        return " AND decision = ?", (flt.kind,)
+        # A literal (from a fixed set), so the planner can use the
+        # (deck_id, decision, rank) indexes.
+        return f" AND decision = '{flt.kind}'", ()
     if flt.kind == "tag":
+        # Not correlated with the outer row: evaluated once.
         return (
             " AND id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
-            " ON t.id = ct.tag_id WHERE t.deck_id = contacts.deck_id AND t.name = ?)",
-            (flt.value,),
+            " ON t.id = ct.tag_id WHERE t.deck_id = ? AND t.name = ?)",
+            (deck_id, flt.value),
         )
     if flt.kind == "flag":
         return " AND (flags & ?) != 0", (FLAG_BITS[flt.value],)
@@ -368,6 +371,10 @@ class Store:
                 f"CREATE INDEX IF NOT EXISTS contacts_{order} ON contacts(deck_id, {col})"
             )
             self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS contacts_{order}_decision"
+                f" ON contacts(deck_id, decision, {col})"
+            )
+            self.conn.execute(
                 "UPDATE decks SET stale_orders = ? WHERE id = ?", (remaining, deck.id)
             )
 
@@ -375,7 +382,7 @@ class Store:
         if flt.kind in ("all", *DECISIONS):
             counts = self.counts(deck_id)
             return counts.contacts if flt.kind == "all" else getattr(counts, flt.kind)
-        clause, params = _filter_sql(flt)
+        clause, params = _filter_sql(flt, deck_id)
         return int(
             self.conn.execute(
                 f"SELECT COUNT(*) FROM contacts WHERE deck_id = ?{clause}", (deck_id, *params)
@@ -398,7 +405,7 @@ class Store:
         """The id of the card after (direction +1) or before (-1) ``from_id``
         in the walk, or the first/last one when ``from_id`` is None."""
         col = _rank_column(order)
-        clause, params = _filter_sql(flt)
+        clause, params = _filter_sql(flt, deck_id)
         if undecided_only and flt.kind != UNDECIDED:
             clause += " AND decision = 'undecided'"
         cmp, sort = (">", "ASC") if direction > 0 else ("<", "DESC")
@@ -408,10 +415,13 @@ class Store:
                 (deck_id, *params),
             ).fetchone()
         else:
+            rank = self._rank(col, from_id)
+            if rank is None:
+                return None
             row = self.conn.execute(
-                f"SELECT id FROM contacts WHERE deck_id = ?{clause} AND {col} {cmp}"
-                f" (SELECT {col} FROM contacts WHERE id = ?) ORDER BY {col} {sort} LIMIT 1",
-                (deck_id, *params, from_id),
+                f"SELECT id FROM contacts WHERE deck_id = ?{clause} AND {col} {cmp} ?"
+                f" ORDER BY {col} {sort} LIMIT 1",
+                (deck_id, *params, rank),
             ).fetchone()
         return row[0] if row else None
 
@@ -427,18 +437,24 @@ class Store:
     def walk_index(self, deck_id: int, order: str, flt: WalkFilter, contact_id: int) -> int:
         """0-based position of a card in the walk (how many come before it)."""
         col = _rank_column(order)
-        clause, params = _filter_sql(flt)
+        clause, params = _filter_sql(flt, deck_id)
+        rank = self._rank(col, contact_id)
+        if rank is None:
+            return 0
         return int(
             self.conn.execute(
-                f"SELECT COUNT(*) FROM contacts WHERE deck_id = ?{clause}"
-                f" AND {col} < (SELECT {col} FROM contacts WHERE id = ?)",
-                (deck_id, *params, contact_id),
+                f"SELECT COUNT(*) FROM contacts WHERE deck_id = ?{clause} AND {col} < ?",
+                (deck_id, *params, rank),
             ).fetchone()[0]
         )
 
+    def _rank(self, col: str, contact_id: int) -> int | None:
+        row = self.conn.execute(f"SELECT {col} FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        return None if row is None else row[0]
+
     def walk_nth(self, deck_id: int, order: str, flt: WalkFilter, index: int) -> int | None:
         col = _rank_column(order)
-        clause, params = _filter_sql(flt)
+        clause, params = _filter_sql(flt, deck_id)
         row = self.conn.execute(
             f"SELECT id FROM contacts WHERE deck_id = ?{clause} ORDER BY {col} LIMIT 1 OFFSET ?",
             (deck_id, *params, max(index, 0)),

@@ -1,0 +1,702 @@
+"""Export: only the people invited by hand leave the machine (DESIGN §2.3, §7).
+
+The CLI and the export dialog share one path: :func:`load_invited` reads every
+invited person of a deck once (oldest decision first), :func:`build_plan`
+narrows them by tags and format and says who is left out and why, and
+:func:`write_export` writes the plan atomically.  Nothing here can select an
+undecided or skipped person: the only query asks for ``decision = 'invite'``.
+
+Choices a user would ask about:
+
+- ``linkedin`` leaves out people without a valid email (an upload matches on
+  email) and people already connected; both are counted, never silently
+  dropped.  Other formats are for the user's own address book and hold every
+  invited person.
+- The weekly-budget warning is about LinkedIn invitations, so it is given for
+  the ``linkedin`` format only.
+- Every CSV cell that a spreadsheet would run as a formula gets a leading
+  ``'``.  That includes E.164 phone numbers (``'+44…``); our importer and
+  Google read them back, a spreadsheet shows them as text.
+- ``outlook`` and ``full`` start with a UTF-8 BOM so Outlook and Excel read
+  non-ASCII names right; ``linkedin`` and ``google`` have none.
+- The ``Labels`` of ``google`` and the categories of ``outlook``/``vcard``
+  hold the triage tags first, then the labels the source file had.
+
+This module never imports textual.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Final
+
+from triage.model import INVITE, Contact, Email
+from triage.store import Deck, Store
+
+FORMATS: Final = ("linkedin", "google", "outlook", "vcard", "full")
+DEFAULT_FORMAT: Final = "linkedin"
+DEFAULT_BUDGET: Final = 100
+PREVIEW: Final = 5
+
+NO_EMAIL: Final = "no usable email"
+CONNECTED: Final = "already connected"
+
+# A cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_START: Final = "=+-@\t\r"
+# A formula character right after a NUL: the start of a cell in a row joined
+# by NULs (see _guarded).
+_CELL_START: Final = re.compile("\x00[" + re.escape(FORMULA_START) + "]")
+_BOM: Final = "\ufeff"
+
+
+class ExportError(Exception):
+    """One line for the user; nothing was written."""
+
+
+class OutputExists(ExportError):
+    """An output file exists and overwriting was not asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists; nothing was written (use --force to overwrite it)")
+        self.path = path
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@dataclass(slots=True)
+class Invited:
+    """Every invited person of a deck, oldest decision first, tags filled in,
+    plus the deck's tags: read once, planned as often as the filters change."""
+
+    deck: Deck
+    people: list[Contact]
+    deck_tags: list[str]
+
+
+@dataclass(slots=True, frozen=True)
+class Exclusion:
+    contact_id: int
+    name: str
+    reason: str  # NO_EMAIL or CONNECTED
+
+
+@dataclass(slots=True)
+class ExportPlan:
+    """What an export will write, and what it leaves out and why."""
+
+    deck: Deck
+    fmt: str
+    tags: tuple[str, ...]
+    people: list[Contact]
+    selected: int  # invited people the tag filter kept, before exclusions
+    excluded: list[Exclusion] = field(default_factory=list)
+    role_addresses: list[Contact] = field(default_factory=list)
+    budget: int = DEFAULT_BUDGET
+
+    @property
+    def count(self) -> int:
+        return len(self.people)
+
+    def first_names(self, n: int = PREVIEW) -> list[str]:
+        return [c.name for c in self.people[:n]]
+
+    def excluded_for(self, reason: str) -> list[Exclusion]:
+        return [e for e in self.excluded if e.reason == reason]
+
+    def nothing_message(self) -> str:
+        """Why there is nothing to write (only meaningful when count is 0)."""
+        which = f" with tag {_or_list(self.tags)}" if self.tags else ""
+        if self.selected:
+            return f"no invited people{which} to export in the {self.fmt} format"
+        return f"no invited people{which} to export"
+
+    def notices(self, how_to_see: str = "--format full") -> list[str]:
+        """Exclusions and role-address warnings, one line each."""
+        out: list[str] = []
+        for reason, one, many in (
+            (NO_EMAIL, "has no usable email", "have no usable email"),
+            (CONNECTED, "is already connected on LinkedIn", "are already connected on LinkedIn"),
+        ):
+            n = len(self.excluded_for(reason))
+            if n:
+                out.append(
+                    f"{_people(n)} {one if n == 1 else many} and"
+                    f" {'was' if n == 1 else 'were'} left out; see them with {how_to_see}"
+                )
+        n = len(self.role_addresses)
+        if n:
+            examples = ", ".join(f"{c.name} <{c.primary_email}>" for c in self.role_addresses[:3])
+            more = f" and {n - 3:,} more" if n > 3 else ""
+            out.append(
+                f"{_people(n)} {'has' if n == 1 else 'have'} a role address rather than a"
+                f" personal one ({examples}{more}); {'it stays' if n == 1 else 'they stay'}"
+                " in the file"
+            )
+        return out
+
+    def largest_file(self, batch_size: int | None) -> int:
+        return min(self.count, batch_size) if batch_size else self.count
+
+    def budget_warning(
+        self, batch_size: int | None, suggestion: str = "--batch-size {n}"
+    ) -> str | None:
+        """A warning when one file would hold more people than the weekly
+        invitation budget (LinkedIn format only)."""
+        if self.fmt != "linkedin":
+            return None
+        largest = self.largest_file(batch_size)
+        if largest <= self.budget:
+            return None
+        return (
+            f"{largest:,} people in one file is more than your weekly invitation budget"
+            f" of {self.budget:,}; pace the invitations with {suggestion.format(n=self.budget)}"
+        )
+
+
+def load_invited(store: Store, deck: Deck) -> Invited:
+    """Every invited person of ``deck``, oldest decision first (``decided_at, id``).
+
+    The cyclic garbage collector is paused while the objects are built: with
+    100,000 people its repeated full passes cost more than the reading itself
+    (2-3x slower without the pause in bench/bench_export.py)."""
+    with _gc_paused():
+        people = list(
+            store.iter_contacts(deck.id, "AND decision = ?", (INVITE,), order="decided_at, id")
+        )
+    if people:
+        by_id = {c.id: c for c in people}
+        rows = store.conn.execute(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
+            " JOIN contacts c ON c.id = ct.contact_id"
+            " WHERE t.deck_id = ? AND c.decision = ? ORDER BY t.id",
+            (deck.id, INVITE),
+        )
+        for contact_id, name in rows:
+            by_id[contact_id].tags.append(name)
+    return Invited(deck, people, store.deck_tags(deck.id))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_plan(
+    invited: Invited, fmt: str, tags: Iterable[str] = (), *, budget: int = DEFAULT_BUDGET
+) -> ExportPlan:
+    """Narrow the invited people by tags (any of them, case-insensitive) and
+    apply the format's exclusions.  Raises :class:`ExportError` for an unknown
+    format or a tag the deck does not have."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; formats are: {', '.join(FORMATS)}")
+    asked = tuple(dict.fromkeys(" ".join(t.split()) for t in tags if t.strip()))
+    wanted = {t.casefold() for t in asked}
+    known = {t.casefold() for t in invited.deck_tags}
+    for tag in asked:
+        if tag.casefold() not in known:
+            have = ", ".join(invited.deck_tags) or "none yet"
+            raise ExportError(f"no tag '{tag}' in deck '{invited.deck.name}' (tags: {have})")
+    if wanted:
+        selected = [c for c in invited.people if any(t.casefold() in wanted for t in c.tags)]
+    else:
+        selected = list(invited.people)
+    plan = ExportPlan(invited.deck, fmt, asked, selected, len(selected), budget=budget)
+    if fmt == "linkedin":
+        keep: list[Contact] = []
+        for c in selected:
+            email = primary(c)
+            if c.has("connected"):
+                plan.excluded.append(Exclusion(c.id, c.name, CONNECTED))
+            elif email is None:
+                plan.excluded.append(Exclusion(c.id, c.name, NO_EMAIL))
+            else:
+                keep.append(c)
+                if email.role:
+                    plan.role_addresses.append(c)
+        plan.people = keep
+    return plan
+
+
+def plan_export(
+    store: Store,
+    deck: Deck,
+    fmt: str = DEFAULT_FORMAT,
+    tags: Iterable[str] = (),
+    *,
+    budget: int = DEFAULT_BUDGET,
+) -> ExportPlan:
+    """What exporting ``deck`` in ``fmt`` narrowed by ``tags`` would write."""
+    return build_plan(load_invited(store, deck), fmt, tags, budget=budget)
+
+
+def primary(c: Contact) -> Email | None:
+    """The first valid email: the one an upload uses."""
+    for email in c.emails:
+        if email.valid:
+            return email
+    return None
+
+
+def _people(n: int) -> str:
+    return f"{n:,} invited {'person' if n == 1 else 'people'}"
+
+
+def _or_list(items: Sequence[str]) -> str:
+    quoted = [f"'{t}'" for t in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+# --------------------------------------------------------------------------- file names
+
+
+def suffix_for(fmt: str) -> str:
+    return ".vcf" if fmt == "vcard" else ".csv"
+
+
+def default_output(deck_name: str, fmt: str, today: date | None = None) -> Path:
+    """``~/triage-<deck>-<YYYY-MM-DD>.csv`` (``.vcf`` for vcard), with the deck
+    name reduced to characters every file system accepts."""
+    safe = re.sub(r"[^\w.-]+", "-", deck_name, flags=re.ASCII).strip("-.") or "deck"
+    day = (today or date.today()).isoformat()
+    return Path.home() / f"triage-{safe}-{day}{suffix_for(fmt)}"
+
+
+def batch_paths(out: Path, batches: int) -> list[Path]:
+    """``OUT-01.csv``, ``OUT-02.csv``, … (wider numbers past 99 files)."""
+    width = max(2, len(str(batches)))
+    return [out.with_name(f"{out.stem}-{i:0{width}d}{out.suffix}") for i in range(1, batches + 1)]
+
+
+def split(people: Sequence[Contact], batch_size: int | None) -> list[Sequence[Contact]]:
+    if not batch_size:
+        return [people]
+    return [people[i : i + batch_size] for i in range(0, len(people), batch_size)]
+
+
+def file_count(people: int, batch_size: int | None) -> int:
+    return -(-people // batch_size) if batch_size else 1
+
+
+def output_paths(plan: ExportPlan, out: Path, batch_size: int | None) -> list[Path]:
+    """The files :func:`write_export` would write."""
+    if batch_size is None:
+        return [out]
+    if batch_size < 1:
+        raise ExportError("the batch size must be a positive whole number")
+    return batch_paths(out, file_count(plan.count, batch_size))
+
+
+def first_existing(plan: ExportPlan, out: Path, batch_size: int | None) -> Path | None:
+    """The first file :func:`write_export` would have to overwrite, if any."""
+    return next((p for p in output_paths(plan, out, batch_size) if os.path.lexists(p)), None)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def guard(cell: str) -> str:
+    """Neutralise a cell a spreadsheet would read as a formula."""
+    return "'" + cell if cell and cell[0] in FORMULA_START else cell
+
+
+def _guarded(row: list[str]) -> list[str]:
+    """guard() on every cell.  Most rows need nothing, and one regex over the
+    row joined by NULs finds that out 3x faster than looking at each cell
+    (a NUL inside a cell can only cause a needless slow path).  Writers guard
+    the E.164 phone cells themselves so that ordinary rows stay fast."""
+    if _CELL_START.search("\x00" + "\x00".join(row)) is None:
+        return row
+    return ["'" + s if s and s[0] in FORMULA_START else s for s in row]
+
+
+def name_parts(c: Contact) -> tuple[str, str, str, str, str]:
+    """(prefix, given, middle, family, suffix): the middle, prefix and suffix
+    are what the display name holds around the given and family names
+    ("Dr. Jane A. Doe, PhD"); the store keeps only given and family.  A name
+    without given/family parts ("Cher", "Acme Corp") goes in given."""
+    given, family, name = c.given, c.family, c.name
+    if not given and not family:
+        return "", name, "", "", ""
+    if given and family:
+        i = name.find(given)
+        j = name.rfind(family)
+        if i >= 0 and j >= i + len(given):
+            prefix = name[:i].strip()
+            middle = name[i + len(given) : j].strip()
+            suffix = name[j + len(family) :].strip(" ,")
+            if "," not in prefix + middle:
+                return prefix, given, middle, family, suffix
+    return "", given, "", family, ""
+
+
+def categories(c: Contact) -> list[str]:
+    """Tags first, then the source file's own labels, without repeats."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in (*c.tags, *c.labels):
+        key = value.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+# --------------------------------------------------------------------------- writers
+
+Writer = Callable[[Sequence[Contact], IO[str]], None]
+Rows = Callable[[Sequence[Contact]], Iterable[list[str]]]
+
+
+def _csv_writer(header: list[str], rows: Rows, *, bom: bool = False) -> Writer:
+    """A CSV writer; ``rows`` yields the cells of each person, already guarded."""
+
+    def write(people: Sequence[Contact], fh: IO[str]) -> None:
+        if bom:
+            fh.write(_BOM)
+        out = csv.writer(fh)
+        out.writerow(header)
+        out.writerows(rows(people))
+
+    return write
+
+
+def _rows_of(row: Callable[[Contact], list[str]]) -> Rows:
+    def rows(people: Sequence[Contact]) -> Iterable[list[str]]:
+        return map(_guarded, map(row, people))
+
+    return rows
+
+
+LINKEDIN_HEADER: Final = ["First Name", "Last Name", "Email Address"]
+
+
+def _linkedin_rows(people: Sequence[Contact]) -> Iterable[list[str]]:
+    """First and last name (the whole name in First Name when the parts are
+    unknown) and the first valid email, guarded.  primary() and guard() are
+    inlined: this is the file that gets big, and the benchmark holds it to
+    twice the time of bare csv.writer."""
+    bad = FORMULA_START
+    for c in people:
+        first, last = c.given, c.family
+        if not first and not last:
+            first = c.name
+        address = ""
+        for email in c.emails:
+            if email.valid:
+                address = email.address
+                break
+        if first and first[0] in bad:
+            first = "'" + first
+        if last and last[0] in bad:
+            last = "'" + last
+        if address and address[0] in bad:
+            address = "'" + address
+        yield [first, last, address]
+
+
+GOOGLE_HEADER: Final = [
+    "First Name", "Middle Name", "Last Name", "Phonetic First Name", "Phonetic Middle Name",
+    "Phonetic Last Name", "Name Prefix", "Name Suffix", "Nickname", "File As",
+    "Organization Name", "Organization Title", "Organization Department", "Birthday",
+    "Notes", "Photo", "Labels",
+]  # fmt: skip
+
+
+def _google_writer(everyone: Sequence[Contact]) -> Writer:
+    """Google's 2024 layout; the numbered groups go as far as the data needs."""
+    n_emails = max((len(c.emails) for c in everyone), default=1) or 1
+    n_phones = max((len(c.phones) for c in everyone), default=1) or 1
+    website = any(c.profile_url for c in everyone)
+    header = list(GOOGLE_HEADER)
+    for i in range(1, n_emails + 1):
+        header += [f"E-mail {i} - Label", f"E-mail {i} - Value"]
+    for i in range(1, n_phones + 1):
+        header += [f"Phone {i} - Label", f"Phone {i} - Value"]
+    if website:
+        header += ["Website 1 - Label", "Website 1 - Value"]
+
+    def row(c: Contact) -> list[str]:
+        prefix, given, middle, family, suffix = name_parts(c)
+        labels = [x.replace(":::", "::") for x in categories(c)]
+        cells = [
+            given, middle, family, "", "", "", prefix, suffix, "", "",
+            c.org, c.title, "", "", c.notes, "", " ::: ".join([*labels, "* myContacts"]),
+        ]  # fmt: skip
+        for i in range(n_emails):
+            if i < len(c.emails):
+                cells += ["* Other" if i == 0 else "Other", c.emails[i].address]
+            else:
+                cells += ["", ""]
+        for i in range(n_phones):
+            cells += ["Other", guard(c.phones[i].number)] if i < len(c.phones) else ["", ""]
+        if website:
+            cells += ["Profile", c.profile_url] if c.profile_url else ["", ""]
+        return cells
+
+    return _csv_writer(header, _rows_of(row))
+
+
+OUTLOOK_HEADER: Final = [
+    "First Name", "Middle Name", "Last Name", "Company", "Job Title", "E-mail Address",
+    "E-mail 2 Address", "E-mail 3 Address", "Mobile Phone", "Business Phone", "Home Phone",
+    "Other Phone", "Categories", "Notes", "Title", "Suffix", "Web Page",
+]  # fmt: skip
+_OUTLOOK_EMAILS: Final = 3
+_OUTLOOK_PHONES: Final = 4
+
+
+def _outlook_row(c: Contact) -> list[str]:
+    """Outlook desktop's columns.  Outlook holds three emails and these four
+    phones; any more are kept in Notes rather than lost."""
+    prefix, given, middle, family, suffix = name_parts(c)
+    emails = [e.address for e in c.emails]
+    phones = [p.number for p in c.phones]
+    notes = c.notes
+    extra = []
+    if len(emails) > _OUTLOOK_EMAILS:
+        extra.append("More e-mail addresses: " + ", ".join(emails[_OUTLOOK_EMAILS:]))
+    if len(phones) > _OUTLOOK_PHONES:
+        extra.append("More phone numbers: " + ", ".join(phones[_OUTLOOK_PHONES:]))
+    if extra:
+        notes = "\n".join([notes, *extra] if notes else extra)
+    emails += [""] * _OUTLOOK_EMAILS
+    phones = [guard(p) for p in phones[:_OUTLOOK_PHONES]] + [""] * _OUTLOOK_PHONES
+    cats = ";".join(x.replace(";", ",") for x in categories(c))
+    return [
+        given, middle, family, c.org, c.title, *emails[:_OUTLOOK_EMAILS],
+        *phones[:_OUTLOOK_PHONES], cats, notes, prefix, suffix, c.profile_url,
+    ]  # fmt: skip
+
+
+FULL_HEADER: Final = [
+    "Name", "First Name", "Last Name", "E-mails", "Phones", "Organization", "Title", "Tags",
+    "Labels", "Invitation Note", "Notes", "Flags", "Decided At", "Sources", "Connected On",
+    "Invited On", "Profile URL", "Last Exported",
+]  # fmt: skip
+
+
+def _full_row(c: Contact) -> list[str]:
+    """Everything, for the user's own records; lists are ``; ``-separated."""
+    emails = "; ".join(
+        [
+            e.address if e.valid and not e.role else e.address + _EMAIL_NOTE[e.valid, e.role]
+            for e in c.emails
+        ]
+    )
+    phones = guard("; ".join([p.number if p.valid else p.number + " (unparsed)" for p in c.phones]))
+    return [
+        c.name, c.given, c.family, emails, phones, c.org, c.title, "; ".join(c.tags),
+        "; ".join(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
+        "; ".join([f"{s.file}:{s.line}" for s in c.sources]), c.connected_on, c.invited_on,
+        c.profile_url, c.exported_at,
+    ]  # fmt: skip
+
+
+_EMAIL_NOTE: Final = {
+    (True, False): "",
+    (True, True): " (role)",
+    (False, False): " (invalid)",
+    (False, True): " (invalid) (role)",
+}
+_FLAG_TEXT: dict[int, str] = {}
+
+
+def _flag_text(c: Contact) -> str:
+    """``; ``-joined flag names, memoised by the flag bits (a few dozen
+    combinations in a deck, 100,000 people)."""
+    text = _FLAG_TEXT.get(c.flags)
+    if text is None:
+        text = _FLAG_TEXT[c.flags] = "; ".join(c.flag_names)
+    return text
+
+
+# vCard 3.0 (RFC 2426): text values escape backslash, comma, semicolon and
+# newline; lines fold at 75 octets with CRLF + space, never inside a UTF-8
+# sequence.  Characters str.splitlines() treats as line breaks become \n too.
+_VCARD_ESCAPES: Final = str.maketrans(
+    {"\\": "\\\\", ",": "\\,", ";": "\\;", "\n": "\\n", "\r": "\\n", "\x0b": "\\n",
+     "\x0c": "\\n", "\x1c": "\\n", "\x1d": "\\n", "\x1e": "\\n", "\x85": "\\n",
+     "\u2028": "\\n", "\u2029": "\\n"}
+)  # fmt: skip
+_FOLD: Final = 75
+
+
+def vcard_escape(text: str) -> str:
+    return text.replace("\r\n", "\n").translate(_VCARD_ESCAPES)
+
+
+def fold(line: str) -> str:
+    """One content line, folded at 75 octets, with its CRLF."""
+    data = line.encode("utf-8", "replace")
+    if len(data) <= _FOLD:
+        return line + "\r\n"
+    parts: list[bytes] = []
+    start, limit = 0, _FOLD
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: step back
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, _FOLD - 1  # the leading space counts
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
+
+
+def vcard(c: Contact) -> str:
+    """One vCard 3.0 card; the first email is the preferred one."""
+    e = vcard_escape
+    prefix, given, middle, family, suffix = name_parts(c)
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        "N:" + ";".join(e(x) for x in (family, given, middle, prefix, suffix)),
+        "FN:" + e(c.name),
+    ]
+    if c.org:
+        lines.append("ORG:" + e(c.org))
+    if c.title:
+        lines.append("TITLE:" + e(c.title))
+    for i, email in enumerate(c.emails):
+        lines.append(f"EMAIL;TYPE=INTERNET{',PREF' if i == 0 else ''}:{e(email.address)}")
+    for phone in c.phones:
+        lines.append("TEL:" + e(phone.number))
+    if c.notes:
+        lines.append("NOTE:" + e(c.notes))
+    cats = categories(c)
+    if cats:
+        lines.append("CATEGORIES:" + ",".join(e(x) for x in cats))
+    if c.profile_url:
+        lines.append("URL:" + e(c.profile_url))
+    lines.append("END:VCARD")
+    return "".join(fold(line) for line in lines)
+
+
+def _write_vcards(people: Sequence[Contact], fh: IO[str]) -> None:
+    for c in people:
+        fh.write(vcard(c))
+
+
+def make_writer(fmt: str, everyone: Sequence[Contact]) -> Writer:
+    """The writer of a format; ``everyone`` fixes the columns so that every
+    batch file of one export has the same header."""
+    if fmt == "linkedin":
+        return _csv_writer(LINKEDIN_HEADER, _linkedin_rows)
+    if fmt == "google":
+        return _google_writer(everyone)
+    if fmt == "outlook":
+        return _csv_writer(OUTLOOK_HEADER, _rows_of(_outlook_row), bom=True)
+    if fmt == "vcard":
+        return _write_vcards
+    if fmt == "full":
+        return _csv_writer(FULL_HEADER, _rows_of(_full_row), bom=True)
+    raise ExportError(f"unknown format {fmt!r}; formats are: {', '.join(FORMATS)}")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_stream(plan: ExportPlan, fh: IO[str]) -> None:
+    """Write the whole plan to an open text stream (``-o -``), no batching."""
+    make_writer(plan.fmt, plan.people)(plan.people, fh)
+
+
+def write_export(
+    plan: ExportPlan, out: Path, *, batch_size: int | None = None, force: bool = False
+) -> list[Path]:
+    """Write the plan to ``out`` (or ``OUT-01``, ``OUT-02``, … of at most
+    ``batch_size`` people), atomically, mode 0600.  Returns the files written;
+    none when the plan is empty.
+
+    Every file is first written to a temporary file beside it and fsynced; only
+    when all are complete are they renamed into place.  On any failure the
+    temporary files are removed and existing files are left as they were.
+    """
+    out = Path(out)
+    paths = output_paths(plan, out, batch_size)
+    if not plan.people:
+        return []
+    folder = out.parent
+    if not folder.is_dir():
+        raise ExportError(f"{folder}: no such folder; nothing was written")
+    for path in paths:
+        if path.is_dir():
+            raise ExportError(f"{path} is a folder; name a file to write")
+        if not force and os.path.lexists(path):
+            raise OutputExists(path)
+    writer = make_writer(plan.fmt, plan.people)
+    temps: list[Path] = []
+    try:
+        for batch in split(plan.people, batch_size):
+            temps.append(_write_temp(folder, out.name, writer, batch))
+        for tmp, path in zip(temps, paths, strict=True):
+            if not force and os.path.lexists(path):  # appeared meanwhile
+                raise OutputExists(path)
+            os.replace(tmp, path)
+        _sync_folder(folder)
+    except OSError as exc:
+        _remove(temps)
+        raise ExportError(
+            f"cannot write {out}: {exc.strerror or exc}; nothing was written"
+        ) from None
+    except BaseException:
+        _remove(temps)
+        raise
+    return paths
+
+
+def _write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contact]) -> Path:
+    for _ in range(100):
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise FileExistsError(f"no free temporary name in {folder}")
+    try:
+        os.fchmod(fd, 0o600)
+        with open(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
+            writer(people, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        _remove([tmp])
+        raise
+    return tmp
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames durable; not every file system lets a folder be synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,451 @@
+"""The export dialog: format, tags, batch size and file; a count and the first
+names; exclusions and warnings; nothing is written before an explicit "Write".
+
+Reading the deck and writing the files run in thread workers, each with its
+own :class:`~triage.store.Store` connection, so a 100,000-person deck never
+blocks the keyboard.  The dialog returns the path of the (first) file
+written, or ``None`` when cancelled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+from textual.worker import get_current_worker
+
+from triage.config import Config
+from triage.export import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    ExportError,
+    ExportPlan,
+    Invited,
+    build_plan,
+    default_output,
+    file_count,
+    first_existing,
+    load_invited,
+    split,
+    suffix_for,
+    write_export,
+)
+from triage.store import Deck, Store
+
+FORMAT_LABELS = {
+    "linkedin": "LinkedIn upload (First Name, Last Name, Email)",
+    "google": "Google Contacts CSV",
+    "outlook": "Outlook CSV",
+    "vcard": "vCard 3.0 (.vcf)",
+    "full": "Everything, for your records (CSV)",
+}
+BATCH_HINT = "a batch size of {n}"
+
+
+class ConfirmExport(ModalScreen[bool]):
+    """The explicit "yes, write these people" step."""
+
+    DEFAULT_CSS = """
+    ConfirmExport {
+        align: center middle;
+    }
+    #confirm-dialog {
+        width: 64;
+        max-width: 100%;
+        height: auto;
+        border: thick $warning;
+        background: $surface;
+        padding: 0 1;
+    }
+    #confirm-buttons {
+        height: auto;
+        margin-top: 1;
+    }
+    #confirm-buttons Button {
+        margin-right: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "Back", id="triage.export.back",
+                tooltip="Back to the export dialog without writing"),
+        Binding("y", "answer(True)", "Write", id="triage.export.yes",
+                tooltip="Write the file now"),
+        Binding("n", "answer(False)", "Back", id="triage.export.no", show=False,
+                tooltip="Back to the export dialog without writing"),
+    ]  # fmt: skip
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(Content(self.question), id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Write", id="confirm-yes", variant="warning")
+                yield Button("Back", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ExportScreen(ModalScreen[str | None]):
+    """Export the invited people of a deck (DESIGN §7)."""
+
+    # Fits an 80x24 terminal: one line per field, the messages scroll.
+    DEFAULT_CSS = """
+    ExportScreen {
+        align: center middle;
+    }
+    #export-dialog {
+        width: 78;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #export-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    .export-row {
+        height: auto;
+    }
+    .export-label {
+        width: 12;
+        color: $text-muted;
+    }
+    .export-row Select, .export-row Input, .export-row Checkbox {
+        width: 1fr;
+    }
+    #export-tags {
+        width: 1fr;
+        height: auto;
+        max-height: 4;
+    }
+    #export-no-tags {
+        width: 1fr;
+        color: $text-muted;
+    }
+    #export-messages {
+        height: auto;
+        max-height: 6;
+        margin-top: 1;
+    }
+    #export-warnings {
+        color: $text-warning;
+    }
+    #export-buttons {
+        height: auto;
+        margin-top: 1;
+    }
+    #export-buttons Button {
+        margin-right: 1;
+    }
+    #export-hint {
+        width: 1fr;
+        height: 3;
+        content-align: right middle;
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="triage.export.cancel",
+                tooltip="Close without writing anything"),
+        Binding("ctrl+s", "export", "Export", id="triage.export.export",
+                tooltip="Review the count and write the file"),
+    ]  # fmt: skip
+
+    def __init__(self, data_dir: Path, deck: Deck, config: Config) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.deck = deck
+        self.config = config
+        self.invited: Invited | None = None
+        self.plan: ExportPlan | None = None
+        self.in_the_way: Path | None = None  # an existing file the plan would replace
+        self.writing = False
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-dialog"):
+            yield Label(
+                Content(f"Export the people you invited · deck '{self.deck.name}'"),
+                id="export-title",
+            )
+            with Horizontal(classes="export-row"):
+                yield Static("Format", classes="export-label")
+                yield Select(
+                    [(FORMAT_LABELS[f], f) for f in FORMATS],
+                    value=DEFAULT_FORMAT,
+                    allow_blank=False,
+                    compact=True,
+                    id="export-format",
+                )
+            with Horizontal(classes="export-row"):
+                yield Static("Only tags", classes="export-label")
+                yield SelectionList[str](compact=True, id="export-tags")
+                yield Static("…", id="export-no-tags")
+            with Horizontal(classes="export-row"):
+                yield Static("Batch size", classes="export-label")
+                yield Input(
+                    placeholder="people per file (empty: one file)",
+                    restrict=r"[0-9]*",
+                    max_length=7,
+                    compact=True,
+                    id="export-batch",
+                )
+            with Horizontal(classes="export-row"):
+                yield Static("Save to", classes="export-label")
+                yield Input(
+                    str(default_output(self.deck.name, DEFAULT_FORMAT)),
+                    compact=True,
+                    id="export-path",
+                )
+            with Horizontal(classes="export-row"):
+                yield Static("", classes="export-label")
+                yield Checkbox("Overwrite existing files", compact=True, id="export-overwrite")
+            with VerticalScroll(id="export-messages"):
+                yield Static("Counting the people you invited…", id="export-summary")
+                yield Static(id="export-warnings")
+            with Horizontal(id="export-buttons"):
+                yield Button("Export…", id="export-go", variant="primary", disabled=True)
+                yield Button("Cancel", id="export-cancel")
+                yield Static("ctrl+s export · esc cancel", id="export-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-tags").display = False
+        blink = bool(getattr(self.app, "cursor_blink", True))
+        for field in self.query(Input):
+            field.cursor_blink = blink
+        self.query_one("#export-format", Select).focus()
+        self._load()
+
+    # -- reading the deck -----------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="export-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            store = Store.open(self.data_dir)
+            try:
+                invited = load_invited(store, self.deck)
+            finally:
+                store.close()
+        except Exception as exc:  # shown in the dialog, never a traceback
+            self.app.call_from_thread(self._show, f"The deck cannot be read: {exc}", [])
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._loaded, invited)
+
+    def _loaded(self, invited: Invited) -> None:
+        self.invited = invited
+        counts: dict[str, int] = {}
+        for person in invited.people:
+            for tag in person.tags:
+                counts[tag.casefold()] = counts.get(tag.casefold(), 0) + 1
+        tags = self.query_one("#export-tags", SelectionList)
+        tags.add_options(
+            [(Content(f"{t} ({counts.get(t.casefold(), 0):,})"), t) for t in invited.deck_tags]
+        )
+        tags.display = bool(invited.deck_tags)
+        no_tags = self.query_one("#export-no-tags", Static)
+        no_tags.update("no tags in this deck")
+        no_tags.display = not invited.deck_tags
+        self._replan()
+
+    # -- the plan, redone on every change ---------------------------------------
+
+    @property
+    def fmt(self) -> str:
+        value = self.query_one("#export-format", Select).value
+        return value if isinstance(value, str) else DEFAULT_FORMAT
+
+    def _batch_size(self) -> int | None:
+        text = self.query_one("#export-batch", Input).value.strip()
+        return int(text) if text else None
+
+    def _out(self) -> Path | None:
+        text = self.query_one("#export-path", Input).value.strip()
+        return Path(text).expanduser() if text else None
+
+    @on(Select.Changed, "#export-format")
+    def _format_changed(self) -> None:
+        field = self.query_one("#export-path", Input)
+        path = Path(field.value.strip())
+        suffix = suffix_for(self.fmt)
+        if path.suffix.lower() in (".csv", ".vcf") and path.suffix != suffix:
+            field.value = str(path.with_suffix(suffix))
+        self._replan()
+
+    @on(SelectionList.SelectedChanged, "#export-tags")
+    def _replan(self) -> None:
+        """Who is written: redone when the format or the tags change."""
+        if self.invited is None:
+            return
+        tags = self.query_one("#export-tags", SelectionList).selected
+        try:
+            self.plan = build_plan(self.invited, self.fmt, tags, budget=self.config.weekly_budget)
+        except ExportError as exc:  # not reachable from the widgets; be safe
+            self.plan = None
+            self._show(str(exc), [])
+            return
+        self._refresh()
+
+    @on(Input.Changed, "#export-batch")
+    @on(Input.Changed, "#export-path")
+    @on(Checkbox.Changed, "#export-overwrite")
+    def _refresh(self) -> None:
+        """Where it goes: redone on every key in the file and batch fields."""
+        plan = self.plan
+        if plan is None:
+            return
+        out, batch = self._out(), self._batch_size()
+        overwrite = self.query_one("#export-overwrite", Checkbox).value
+        self.in_the_way = None
+        if out is not None and plan.count and batch != 0 and not overwrite:
+            self.in_the_way = first_existing(plan, out, batch)
+        self._show(self._summary(plan), self._warnings(plan))
+
+    def _summary(self, plan: ExportPlan) -> str:
+        if not plan.count:
+            return plan.nothing_message().capitalize() + "."
+        names = ", ".join(plan.first_names())
+        more = f" and {plan.count - len(plan.first_names()):,} more" if plan.count > 5 else ""
+        who = "person" if plan.count == 1 else "people"
+        text = f"{plan.count:,} {who} will be written: {names}{more}."
+        batch = self._batch_size()
+        if batch and plan.count > batch:
+            text += f" {file_count(plan.count, batch):,} files of at most {batch:,}."
+        return text
+
+    def _warnings(self, plan: ExportPlan) -> list[str]:
+        """What stops the export first, then the budget, then who is left out."""
+        lines: list[str] = []
+        batch = self._batch_size()
+        if batch == 0:
+            lines.append("The batch size must be 1 or more.")
+        if self._out() is None:
+            lines.append("Name the file to write.")
+        if self.in_the_way is not None:
+            lines.append(
+                f"{self.in_the_way} exists; tick 'Overwrite existing files' to replace it."
+            )
+        budget = plan.budget_warning(batch or None, suggestion=BATCH_HINT)
+        if budget:
+            lines.append(budget)
+        return lines + plan.notices(how_to_see="the format 'Everything'")
+
+    def _show(self, summary: str, warnings: list[str]) -> None:
+        self.query_one("#export-summary", Static).update(Content(summary))
+        self.query_one("#export-warnings", Static).update(
+            Content("\n".join(f"! {w}" for w in warnings))
+        )
+        self.query_one("#export-go", Button).disabled = not self._ready()
+
+    def _ready(self) -> bool:
+        plan = self.plan
+        return not (
+            self.writing
+            or plan is None
+            or not plan.count
+            or self._out() is None
+            or self._batch_size() == 0
+            or self.in_the_way is not None
+        )
+
+    # -- confirming and writing -------------------------------------------------
+
+    @on(Button.Pressed, "#export-go")
+    def action_export(self) -> None:
+        plan, out = self.plan, self._out()
+        if not self._ready() or plan is None or out is None:
+            self.notify("Nothing can be written yet: see the dialog's messages.",
+                        severity="warning")  # fmt: skip
+            return
+        batch = self._batch_size()
+        files = file_count(plan.count, batch)
+        who = f"{plan.count:,} {'person' if plan.count == 1 else 'people'}"
+        where = str(out) if files == 1 and not batch else f"{files:,} numbered files beside {out}"
+        question = f"Write {who} ({plan.fmt} format) to {where}?"
+        self.app.push_screen(ConfirmExport(question), self._confirmed)
+
+    def _confirmed(self, yes: bool | None) -> None:
+        plan, out = self.plan, self._out()
+        if not yes or plan is None or out is None:
+            return
+        self.writing = True
+        self.query_one("#export-go", Button).disabled = True
+        self.query_one("#export-summary", Static).update(Content(f"Writing {out}…"))
+        overwrite = self.query_one("#export-overwrite", Checkbox).value
+        self._write(plan, out, self._batch_size(), overwrite)
+
+    @work(thread=True, exclusive=True, group="export-write", exit_on_error=False)
+    def _write(self, plan: ExportPlan, out: Path, batch: int | None, overwrite: bool) -> None:
+        try:
+            paths = write_export(plan, out, batch_size=batch, force=overwrite)
+        except Exception as exc:  # shown to the user, never a traceback
+            reason = str(exc) if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(self._failed, reason)
+            return
+        try:
+            store = Store.open(self.data_dir)
+            try:
+                for path, people in zip(paths, split(plan.people, batch), strict=True):
+                    store.record_export(
+                        self.deck.id, [c.id for c in people], str(path.resolve()), plan.fmt
+                    )
+            finally:
+                store.close()
+        except Exception as exc:
+            self.app.call_from_thread(
+                self.notify,
+                f"The file was written, but the export could not be recorded: {exc}",
+                severity="warning",
+                markup=False,
+            )
+        self.app.call_from_thread(self._written, plan, paths)
+
+    def _written(self, plan: ExportPlan, paths: list[Path]) -> None:
+        who = f"{plan.count:,} {'person' if plan.count == 1 else 'people'}"
+        if len(paths) == 1:
+            self.notify(f"Wrote {who} to {paths[0]}", markup=False)
+        else:
+            self.notify(f"Wrote {who} in {len(paths)} files: {paths[0]} …", markup=False)
+        self.dismiss(str(paths[0]))
+
+    def _failed(self, message: str) -> None:
+        self.writing = False
+        self.notify(f"Nothing was written: {message}", severity="error", markup=False)
+        self._refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Once "Write" is pressed the dialog stays until the file is there."""
+        return not (self.writing and action in ("cancel", "export"))
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        if not self.writing:
+            self.dismiss(None)
