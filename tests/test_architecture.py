@@ -38,6 +38,8 @@ def test_importing_the_package_opens_nothing(tmp_path, monkeypatch):
         "import triage.cli, triage.store, triage.commands\n"
         "print(os.listdir(sys.argv[1]))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

@@ -14,7 +14,9 @@ import pytest
 from triage.schema import SCHEMA_VERSION
 
 
-def run(data: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    data: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "TRIAGE_CONFIG": str(data / "no-config.toml"), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "triage", "--data-dir", str(data), *args],
@@ -123,7 +125,11 @@ def test_unknown_columns_explain_how_to_map(tmp_path):
     assert proc.returncode == 2
     assert "Adresse électronique" in proc.stderr and "--map" in proc.stderr
     proc = run(
-        tmp_path / "d", "import", str(odd), "--map", "email=Adresse électronique,name=Appellation",
+        tmp_path / "d",
+        "import",
+        str(odd),
+        "--map",
+        "email=Adresse électronique,name=Appellation",
         "--json",
     )
     assert proc.returncode == 0, proc.stderr
@@ -157,7 +163,9 @@ def test_data_dir_from_environment(tmp_path, book):
     env_dir = tmp_path / "env-data"
     proc = subprocess.run(
         [sys.executable, "-m", "triage", "import", str(book), "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "TRIAGE_DATA_DIR": str(env_dir)},
     )
     assert proc.returncode == 0, proc.stderr

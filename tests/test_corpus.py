@@ -17,7 +17,8 @@ from triage.store import Store
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public"
 
 pytestmark = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason="../shared/corpus/public not present (only in the development workspace)"
+    not CORPUS.is_dir(),
+    reason="../shared/corpus/public not present (only in the development workspace)",
 )
 
 
@@ -56,7 +57,10 @@ def test_every_corpus_file_imports(tmp_path, path):
     if rel in PINNED:
         fmt, encoding, people, rejected = PINNED[rel]
         assert (f.format, f.encoding, report.contacts, len(f.rejected)) == (
-            fmt, encoding, people, rejected,
+            fmt,
+            encoding,
+            people,
+            rejected,
         )
 
 

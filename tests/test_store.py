@@ -63,7 +63,7 @@ def test_newer_schema_is_refused_and_left_alone(tmp_path):
 def test_damaged_database_is_reported_not_recreated(tmp_path, content):
     db = tmp_path / DB_NAME
     db.write_bytes(content)
-    with pytest.raises(StoreError, match="damaged|database error"):
+    with pytest.raises(StoreError, match=r"damaged|database error"):
         Store.open(tmp_path)
     assert db.read_bytes() == content
 
@@ -149,7 +149,7 @@ def test_name_order_is_computed_lazily(tmp_path):
 
 def test_tag_and_flag_filters_and_search(tmp_path):
     store = Store.open(tmp_path)
-    deck_id, (a, b, c) = make_deck(store, ["Ann Lee", "Bob Ray", "Cy Young"])
+    deck_id, (_a, b, c) = make_deck(store, ["Ann Lee", "Bob Ray", "Cy Young"])
     store.set_tag(b, "Berlin", True)
     assert store.walk_count(deck_id, WalkFilter("tag", "berlin")) == 1
     assert store.walk_first(deck_id, "event", WalkFilter("tag", "Berlin")) == b
@@ -162,7 +162,7 @@ def test_tag_and_flag_filters_and_search(tmp_path):
 
 def test_status_counts_tags_and_flags(tmp_path):
     store = Store.open(tmp_path)
-    deck_id, (a, b, _c) = make_deck(store, ["Ann", "Bob", "Cy"])
+    _, (a, b, _c) = make_deck(store, ["Ann", "Bob", "Cy"])
     store.decide(a, "invite")
     store.set_tag(a, "friends", True)
     store.set_tag(b, "friends", True)

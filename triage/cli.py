@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         where = _save_traceback(args)
         _fail(f"unexpected error ({type(exc).__name__}: {exc}); details in {where}")
         return 1

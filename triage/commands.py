@@ -40,7 +40,8 @@ def existing_deck(store: Store, name: str) -> Deck:
     if deck is None:
         known = ", ".join(n for n, _ in store.decks()) or "none yet"
         raise UsageError(
-            f"no deck named '{name}' (decks: {known}); create it with: triage import FILE --deck {name}"
+            f"no deck named '{name}' (decks: {known}); "
+            f"create it with: triage import FILE --deck {name}"
         )
     return deck
 

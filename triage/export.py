@@ -175,14 +175,8 @@ def load_invited(store: Store, deck: Deck) -> Invited:
         )
     if people:
         by_id = {c.id: c for c in people}
-        rows = store.conn.execute(
-            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
-            " JOIN contacts c ON c.id = ct.contact_id"
-            " WHERE t.deck_id = ? AND c.decision = ? ORDER BY t.id",
-            (deck.id, INVITE),
-        )
-        for contact_id, name in rows:
-            by_id[contact_id].tags.append(name)
+        for contact_id, names in store.tags_by_contact(deck.id, INVITE).items():
+            by_id[contact_id].tags = names
     return Invited(deck, people, store.deck_tags(deck.id))
 
 

@@ -128,9 +128,7 @@ def run_import(
                 if f.format == "invitations":
                     _apply_invitations(store, deck, f, file_report)
                 else:
-                    _import_file(
-                        store, deck, import_id, f, file_report, merger, ranks, progress
-                    )
+                    _import_file(store, deck, import_id, f, file_report, merger, ranks, progress)
             except FormatError as exc:
                 raise ImportFailed(f"{f.path}: {exc}") from None
             except (OSError, UnicodeError) as exc:

@@ -111,12 +111,14 @@ WALK_INDEXES = {
         "CREATE INDEX IF NOT EXISTS contacts_event_flags ON contacts(deck_id, r_event, flags)"
     ),
     "contacts_event_decision": (
-        "CREATE INDEX IF NOT EXISTS contacts_event_decision"
-        " ON contacts(deck_id, decision, r_event)"
+        "CREATE INDEX IF NOT EXISTS contacts_event_decision ON contacts(deck_id, decision, r_event)"
     ),
 }
 LAZY_INDEXES = tuple(
-    f"contacts_{order}{suffix}" for order in ORDERS if order != "event" for suffix in ("", "_decision")
+    f"contacts_{order}{suffix}"
+    for order in ORDERS
+    if order != "event"
+    for suffix in ("", "_decision")
 )
 
 _V1 += ";\n".join(WALK_INDEXES.values()) + ";\n"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from json.encoder import encode_basestring as _quote
 import os
 import random
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
@@ -360,9 +360,12 @@ class Store:
             "source": "json_extract(sources, '$[0][0]'), json_extract(sources, '$[0][1]'), id",
         }[order]
         remaining = ",".join(o for o in stale.split(",") if o and o != order)
-        ids = [i for (i,) in self.conn.execute(
-            f"SELECT id FROM contacts WHERE deck_id = ? ORDER BY {sort}", (deck.id,)
-        )]
+        ids = [
+            i
+            for (i,) in self.conn.execute(
+                f"SELECT id FROM contacts WHERE deck_id = ? ORDER BY {sort}", (deck.id,)
+            )
+        ]
         with self.transaction():
             self.conn.executemany(
                 f"UPDATE contacts SET {col} = ? WHERE id = ?", enumerate(ids, start=1)
@@ -449,7 +452,9 @@ class Store:
         )
 
     def _rank(self, col: str, contact_id: int) -> int | None:
-        row = self.conn.execute(f"SELECT {col} FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT {col} FROM contacts WHERE id = ?", (contact_id,)
+        ).fetchone()
         return None if row is None else row[0]
 
     def walk_nth(self, deck_id: int, order: str, flt: WalkFilter, index: int) -> int | None:
@@ -567,6 +572,18 @@ class Store:
         has = tag.casefold() in (t.casefold() for t in self.tags_of(contact_id))
         self.set_tag(contact_id, tag, not has)
         return not has
+
+    def tags_by_contact(self, deck_id: int, decision: str) -> dict[int, list[str]]:
+        """Tags of every contact with ``decision``, in tag creation order."""
+        out: dict[int, list[str]] = {}
+        for contact_id, name in self.conn.execute(
+            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
+            " JOIN contacts c ON c.id = ct.contact_id WHERE t.deck_id = ? AND c.decision = ?"
+            " ORDER BY t.id",
+            (deck_id, decision),
+        ):
+            out.setdefault(contact_id, []).append(name)
+        return out
 
     def deck_tags(self, deck_id: int) -> list[str]:
         """Tags in the order they were created (quick tags 1-9 are the first nine)."""

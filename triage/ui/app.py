@@ -7,7 +7,6 @@ and opens the export dialog; the cards themselves live in
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -112,17 +111,8 @@ class ReviewApp(App[None]):
             )
 
     def action_export(self) -> None:
-        """Open the export dialog (written in its own module)."""
-        try:  # imported here: the dialog and its writers cost start-up time
-            module = importlib.import_module("triage.ui.export_screen")
-        except ModuleNotFoundError as exc:
-            if exc.name != "triage.ui.export_screen":
-                raise
-            self.notify("Export is not available in this build.", severity="warning")
-            return
-        screen = module.ExportScreen(self.store.path.parent, self.deck, self.config)
-        self.push_screen(screen, self._exported)
+        """Open the export dialog; it confirms, writes and notifies by itself."""
+        # Imported here: the dialog and its writers cost start-up time.
+        from triage.ui.export_screen import ExportScreen
 
-    def _exported(self, message: str | None) -> None:
-        if message:
-            self.notify(message, markup=False)
+        self.push_screen(ExportScreen(self.store.path.parent, self.deck, self.config))
