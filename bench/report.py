@@ -31,6 +31,7 @@ SECTIONS = (
     ("bench_import", "import"),
     ("bench_review", "walk-through"),
     ("bench_export", "export"),
+    ("bench_load", "load: a 1,000,000-contact deck"),
 )
 
 
