@@ -633,6 +633,7 @@ def write_export(
             raise ExportError(f"{path} is a folder; name a file to write")
         if not force and os.path.lexists(path):
             raise OutputExists(path)
+    _remove_stale_temps(folder, out.name)
     writer = make_writer(plan.fmt, plan.people)
     temps: list[Path] = []
     try:
@@ -656,7 +657,7 @@ def write_export(
 
 def _write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contact]) -> Path:
     for _ in range(100):
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -674,6 +675,36 @@ def _write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contac
         _remove([tmp])
         raise
     return tmp
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove the temporary files an export of ``name`` left behind when it
+    was killed (SIGKILL, power cut: it could not clean up).  Each temporary
+    name holds its writer's PID; files of a process still running (another
+    export of the same name) are left alone."""
+    prefix = f".{name}."
+    try:
+        names = [e.name for e in os.scandir(folder)]
+    except OSError:
+        return
+    for entry in names:
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        pid, _, token = entry[len(prefix) : -len(".tmp")].partition(".")
+        if not pid.isdigit() or len(token) != 8 or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / entry).unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
 
 
 def _remove(paths: Iterable[Path]) -> None:
