@@ -11,7 +11,7 @@ import sys
 import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import triage.normalize as normalize
@@ -671,3 +671,62 @@ def test_any_record_gives_a_person(record: RawRecord) -> None:
     assert len(keys) == len(set(keys))
     valid = [e.valid for e in person.emails]
     assert valid == sorted(valid, reverse=True)
+
+
+# The plain-number path of phones.py (digits, "( ) . - /", spaces, one "+")
+# must give parse + is_valid_number + E164 exactly, for every region.
+ALL_REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+FORMATS = [
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.E164,
+]
+
+
+@st.composite
+def formatted_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
+    """An example number of any region as people write it, with its digits
+    perturbed, its punctuation changed, read with some region (or none)."""
+    origin = draw(st.sampled_from(ALL_REGIONS))
+    kind = draw(st.sampled_from(list(phonenumbers.PhoneNumberType.values())))
+    sample = phonenumbers.example_number_for_type(origin, kind) or phonenumbers.example_number(
+        origin
+    )
+    assume(sample is not None)
+    text = phonenumbers.format_number(sample, draw(st.sampled_from(FORMATS)))
+    chars = list(text)
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(chars)))
+        edit = draw(st.sampled_from(["digit", "punct", "drop"]))
+        if edit == "digit":
+            chars.insert(at, draw(st.sampled_from("0123456789")))
+        elif edit == "punct":
+            chars.insert(at, draw(st.sampled_from(" ().-/")))
+        elif chars:
+            del chars[min(at, len(chars) - 1)]
+    text = "".join(chars)
+    if draw(st.booleans()):
+        text = "(" + text + ")"
+    region = draw(st.sampled_from([origin, "US", "GB", "DE", "IN", "FR"]) | st.none())
+    return text, region
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    formatted_numbers()
+    | st.tuples(
+        st.text("0123456789 ().-/+", min_size=1, max_size=20),
+        st.sampled_from(ALL_REGIONS) | st.none(),
+    )
+)
+@example(("(713) 909-1249", "US"))
+@example(("+44 (0)20 7946 0958", None))
+@example(("011 44 20 7946 0958", "US"))  # an international prefix: left to parse
+@example(("1 202 555 0142", "US"))  # the region's own code in front: left to parse
+@example(("91234 56789", "IN"))  # an Indian mobile starting with 91
+@example(("0049 89 5217479", "GB"))
+@example(("202 555 0142", "us"))  # parse knows regions in capitals only
+@example(("+800 1234 5678", None))  # non-geographic
+def test_plain_number_path_equals_phonenumbers(case: tuple[str, str | None]) -> None:
+    text, region = case
+    assert normalize._e164(text, region) == reference_e164(text, region)

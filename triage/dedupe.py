@@ -9,9 +9,12 @@ neither match on their stable key (name + organisation).
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
 from triage.normalize import Person, email_key, name_key, names_compatible
+from triage.store import Row, encode_emails, encode_list, encode_phones, search_words
 
 # Flags that describe the contact's data and are recomputed after a merge.
 _DERIVED = (
@@ -39,6 +42,79 @@ def stable_key(person: Person) -> str:
 def name_org_hash(name: str, org: str) -> str:
     text = name_key(name) + "|" + name_key(org)
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+# A cleaned record as the import's worker processes hand it over: (line,
+# casefolded emails, valid phone numbers, name + organisation hash when the
+# record has neither, Row).  Plain tuples: they cross a pipe ~10x cheaper
+# than dataclasses.  The Row's key is stable_key(); the main process only
+# looks the keys up, and rebuilds the Person (person_of) for the ~5 % that
+# merge into someone.
+Entry = tuple[int, tuple[str, ...], tuple[str, ...], str | None, Row]
+ROW_NAME = 1
+ROW_FLAGS = 12
+_GUESSED = FLAG_BITS["name_guessed"]
+
+
+def prepare(person: Person, sources: str) -> Entry:
+    """``person`` as an Entry whose Row is what :func:`new_contact` would
+    store (``sources``: its encoded provenance)."""
+    emails = person.emails
+    email_keys = tuple([email_key(e.address) for e in emails])
+    phones = tuple([p.number for p in person.phones if p.valid])
+    name_hash = None
+    for email, k in zip(emails, email_keys, strict=True):
+        if email.valid:
+            key = k
+            break
+    else:
+        if phones:
+            key = phones[0]
+        else:
+            digest = name_org_hash(person.name, person.org)
+            key = "h:" + digest
+            if not emails:
+                name_hash = digest
+    row = (
+        key,
+        person.name,
+        person.given,
+        person.family,
+        person.org,
+        person.title,
+        encode_emails(emails),
+        encode_phones(person.phones),
+        person.notes,
+        encode_list(person.labels),
+        sources,
+        search_words(person.name, person.org, person.title, emails),
+        person.flags,
+        person.connected_on,
+        person.invited_on,
+        person.profile_url,
+    )
+    return person.line, email_keys, phones, name_hash, row
+
+
+def person_of(line: int, row: Row) -> Person:
+    """The Person an Entry was prepared from."""
+    return Person(
+        line,
+        "contact",
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        [Email(a, bool(v), bool(r)) for a, v, r in json.loads(row[6])],
+        [Phone(n, bool(v)) for n, v in json.loads(row[7])],
+        row[8],
+        json.loads(row[9]),
+        row[13],
+        row[14],
+        row[15],
+        row[12],
+    )
 
 
 class Merger:
@@ -82,6 +158,65 @@ class Merger:
                 return compatible[0]
         if _name_matched(person.emails, person.phones):
             return self.by_name.get(name_org_hash(person.name, person.org))
+        return None
+
+    def absorb(
+        self,
+        entries: list[Entry],
+        add: Callable[[Row], int],
+        merge: Callable[[int, int, Row], None],
+    ) -> int:
+        """Match prepared Entries in order, as :meth:`match` does: a new
+        person's Row (its key made unique) goes to ``add``, which returns its
+        id, and is indexed; a record of someone known goes to ``merge(id,
+        line, row)``, which folds it in and indexes the result.  Returns how
+        many were new.  (One loop here: this runs for every record of a big
+        import, in the process that also writes them.)"""
+        by_email, by_phone, by_name, keys = self.by_email, self.by_phone, self.by_name, self.keys
+        new = 0
+        for line, email_keys, phones, name_hash, row in entries:
+            found = None
+            for k in email_keys:
+                found = by_email.get(k)
+                if found is not None:
+                    break
+            if found is None and phones:
+                found = self._match_phones(phones, row[ROW_NAME], row[ROW_FLAGS])
+            if found is None and name_hash is not None:
+                found = by_name.get(name_hash)
+            if found is not None:
+                merge(found, line, row)
+                continue
+            key = row[0]
+            if key in keys:
+                row = (self.unique_key(key), *row[1:])
+            else:
+                keys.add(key)
+            contact_id = add(row)
+            new += 1
+            for k in email_keys:
+                if k not in by_email:
+                    by_email[k] = contact_id
+            for number in phones:
+                holders = by_phone.get(number)
+                if holders is None:
+                    by_phone[number] = [(contact_id, row[ROW_NAME])]
+                elif all(cid != contact_id for cid, _ in holders):
+                    holders.append((contact_id, row[ROW_NAME]))
+            if name_hash is not None and name_hash not in by_name:
+                by_name[name_hash] = contact_id
+        return new
+
+    def _match_phones(self, phones: tuple[str, ...], name: str, flags: int) -> int | None:
+        guessed = bool(flags & _GUESSED)
+        for number in phones:
+            holders = self.by_phone.get(number)
+            if holders:
+                compatible = [
+                    cid for cid, held in holders if guessed or names_compatible(held, name)
+                ]
+                if len(compatible) == 1 or (compatible and not guessed):
+                    return compatible[0]
         return None
 
     def unique_key(self, key: str) -> str:

@@ -8,30 +8,49 @@ nothing is written.
 
 from __future__ import annotations
 
-import multiprocessing
+import gc
 import os
 import random
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from triage.dedupe import Merger, merge_into, new_contact, stable_key
+from triage.dedupe import Merger, merge_into, person_of
+from triage.import_pool import (
+    Batch,
+    Preparer,
+    WorkerError,
+    parallel_batches,
+    sequential_batches,
+)
 from triage.importers import OpenedFile, open_file
 from triage.importers.base import FormatError
-from triage.model import FLAG_BITS, FLAGS, Email, Phone, Problem, RawRecord, Source
-from triage.normalize import Normalizer, Person, name_key
-from triage.store import Deck, Store
+from triage.importers.chunks import splittable
+from triage.model import FLAG_BITS, FLAGS, Problem, RawRecord, Source
+from triage.normalize import name_key
+from triage.store import Deck, Row, Store, encode_source_parts
 
 # Flags worth a line in the report (merged is reported as its own count).
 _REPORTED_FLAGS = tuple(f for f in FLAGS if f not in ("merged", "connected", "invited"))
-_CHUNK = 2000
-# Below this many bytes a file is normalised in-process; above it, the
-# validators run in worker processes (they are the bottleneck: ~50 µs/record).
-_PARALLEL_BYTES = 2_000_000
+# From this many bytes of input the walk's indexes are dropped during the
+# import and built again at its end.
+_BULK_BYTES = 2_000_000
+# From this many bytes a file is parsed and cleaned in worker processes (the
+# validators cost ~30 µs a record; the main process keeps merging and writing).
+_PARALLEL_BYTES = 1_000_000
+# Characters per chunk sent to a worker: about a 24th of the file per worker,
+# within these bounds (a chunk is ~50 ms of work at the upper one).
+_MIN_CHUNK = 32 * 1024
+_MAX_CHUNK = 256 * 1024
+_MAX_WORKERS = 4
+# SQLite's page cache during a bulk import: the UNIQUE(deck_id, key) index
+# takes inserts at random places, and with the default 2 MB its pages keep
+# going out to the WAL and coming back (~0.2 s of CPU per 100,000 rows).
+_BULK_CACHE_KIB = 32 * 1024
 
 
 class ImportFailed(Exception):
@@ -106,43 +125,100 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``paths`` into the deck (created when new) in one transaction."""
+    # An import makes no reference cycles but allocates millions of objects:
+    # automatic collections would keep scanning everything alive (~7 % of
+    # the import's time, more inside the app).  Restored when it ends.
+    collecting = gc.isenabled()
+    gc.disable()
+    deferred: list[set[int | signal.Signals]] = []  # the signal mask to restore at the very end
+    try:
+        return _run_import(store, deck_name, paths, region, format, mapping, progress, deferred)
+    finally:
+        if collecting:
+            gc.enable()
+        if deferred:  # a Ctrl+C held back during the commit strikes now
+            signal.pthread_sigmask(signal.SIG_SETMASK, deferred[0])
+
+
+def _run_import(
+    store: Store,
+    deck_name: str,
+    paths: Iterable[Path],
+    region: str,
+    format: str | None,
+    mapping: dict[str, str] | None,
+    progress: Progress | None,
+    deferred: list[set[int | signal.Signals]],
+) -> ImportReport:
     started = time.perf_counter()
     opened = [_open(Path(p), format, mapping) for p in paths]
     # Contact files first, so invitations can find the people they name.
     opened.sort(key=lambda f: f.format == "invitations")
     report = ImportReport(deck_name, [])
-    with store.transaction():
-        deck = store.deck(deck_name) or store.create_deck(deck_name, region)
-        import_id = store.start_import(deck.id, [str(f.path) for f in opened])
-        merger = Merger()
-        ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
-        for contact in store.iter_contacts(deck.id):
-            merger.add(contact)
-        bulk = sum(_file_size(f.path) for f in opened) >= _PARALLEL_BYTES
-        if bulk:
-            store.suspend_indexes()
-        for f in opened:
-            file_report = FileReport(f.path.name, str(f.path.resolve()), f.format, f.encoding)
-            report.files.append(file_report)
-            try:
-                if f.format == "invitations":
-                    _apply_invitations(store, deck, f, file_report)
-                else:
-                    _import_file(store, deck, import_id, f, file_report, merger, ranks, progress)
-            except FormatError as exc:
-                raise ImportFailed(f"{f.path}: {exc}") from None
-            except (OSError, UnicodeError) as exc:
-                raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
-        report.contacts = int(
-            store.conn.execute(
-                "SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck.id,)
-            ).fetchone()[0]
-        )
-        report.seconds = time.perf_counter() - started
-        store.finish_import(deck.id, import_id, report.as_dict())
-        if bulk:
-            store.restore_indexes()
+    bulk = sum(_file_size(f.path) for f in opened) >= _BULK_BYTES
+    cache = _set_cache(store, -_BULK_CACHE_KIB) if bulk else None
+    try:
+        with store.transaction():
+            _import_all(store, deck_name, region, opened, report, bulk, started, progress, deferred)
+    finally:
+        if cache is not None:
+            _set_cache(store, cache)
     return report
+
+
+def _import_all(
+    store: Store,
+    deck_name: str,
+    region: str,
+    opened: list[OpenedFile],
+    report: ImportReport,
+    bulk: bool,
+    started: float,
+    progress: Progress | None,
+    deferred: list[set[int | signal.Signals]],
+) -> None:
+    deck = store.deck(deck_name) or store.create_deck(deck_name, region)
+    import_id = store.start_import(deck.id, [str(f.path) for f in opened])
+    merger = Merger()
+    ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
+    for contact in store.iter_contacts(deck.id):
+        merger.add(contact)
+    if bulk:
+        store.suspend_indexes()
+    for f in opened:
+        file_report = FileReport(f.path.name, str(f.path.resolve()), f.format, f.encoding)
+        report.files.append(file_report)
+        try:
+            if f.format == "invitations":
+                _apply_invitations(store, deck, f, file_report)
+            else:
+                _import_file(store, deck, import_id, f, file_report, merger, ranks, progress)
+        except FormatError as exc:
+            raise ImportFailed(f"{f.path}: {exc}") from None
+        except (OSError, UnicodeError) as exc:
+            raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
+    # Everything is read: from here to the end of the transaction (indexes,
+    # report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as the
+    # transaction's exit is entered (right after the long CREATE INDEX)
+    # would leave it neither committed nor rolled back until shutdown.
+    if threading.current_thread() is threading.main_thread():
+        deferred.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
+    report.contacts = int(
+        store.conn.execute(
+            "SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck.id,)
+        ).fetchone()[0]
+    )
+    report.seconds = time.perf_counter() - started
+    store.finish_import(deck.id, import_id, report.as_dict())
+    if bulk:
+        store.restore_indexes()
+
+
+def _set_cache(store: Store, value: int) -> int:
+    """``PRAGMA cache_size = value`` (negative: KiB); returns the old value."""
+    before = int(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+    store.conn.execute(f"PRAGMA cache_size = {int(value)}")
+    return before
 
 
 def _open(path: Path, format: str | None, mapping: dict[str, str] | None) -> OpenedFile:
@@ -171,42 +247,76 @@ def _import_file(
     progress: Progress | None,
 ) -> None:
     path = rep.path
-    parallel = _file_size(f.path) >= _PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-    flag_counts = dict.fromkeys(_REPORTED_FLAGS, 0)
     writer = store.writer(deck.id)
-    for item in _normalised(f.items, deck.region, parallel):
-        if isinstance(item, Problem):
-            rep.rejected.append(item)
-            continue
-        if item.kind != "contact":
-            rep.rejected.append(Problem(item.line, "not a contact record"))
-            continue
-        rep.records += 1
-        for name in _REPORTED_FLAGS:
-            if item.flags & FLAG_BITS[name]:
-                flag_counts[name] += 1
-        if item.flags & _FLAGGED_MASK:
-            rep.flagged += 1
-        source = Source(rep.file, item.line, import_id, path)
-        found = merger.match(item)
-        if found is None:
-            contact = new_contact(item, merger.unique_key(stable_key(item)), source)
-            writer.add(contact, ranks.next())
+    flag_values: dict[int, int] = {}  # flags value -> records with it
+    sources = encode_source_parts(rep.file, import_id, path)
+    next_rank = ranks.next
+
+    def add(row: Row) -> int:
+        return writer.add(row, next_rank())
+
+    def merge(found: int, line: int, row: Row) -> None:
+        contact = writer.get(found)
+        source = Source(rep.file, line, import_id, path)
+        outcome = merge_into(contact, person_of(line, row), source, merger)
+        if outcome != "unchanged":
+            writer.update(contact)
             merger.index(contact.id, contact)
-            rep.new += 1
-        else:
-            contact = writer.get(found)
-            outcome = merge_into(contact, item, source, merger)
-            if outcome != "unchanged":
-                writer.update(contact)
-                merger.index(contact.id, contact)
-            setattr(rep, outcome, getattr(rep, outcome) + 1)
-        if progress is not None and rep.records % 5000 == 0:
-            progress(rep.file, rep.records)
+        setattr(rep, outcome, getattr(rep, outcome) + 1)
+
+    new = 0
+    batches = _batches(f, deck.region, sources)
+    try:
+        for entries, problems, flags in batches:
+            rep.rejected.extend(problems)
+            for value, n in flags.items():
+                flag_values[value] = flag_values.get(value, 0) + n
+            new += merger.absorb(entries, add, merge)
+            before = rep.records
+            rep.records += len(entries)
+            if progress is not None and rep.records // 5000 > before // 5000:
+                progress(rep.file, rep.records)
+    finally:
+        batches.close()  # stops the workers at once when something failed
     writer.flush()
-    rep.flags = {k: v for k, v in flag_counts.items() if v}
+    rep.new = new
+    rep.flagged = sum(n for value, n in flag_values.items() if value & _FLAGGED_MASK)
+    rep.flags = {}
+    for name in _REPORTED_FLAGS:
+        n = sum(count for value, count in flag_values.items() if value & FLAG_BITS[name])
+        if n:
+            rep.flags[name] = n
     if progress is not None:
         progress(rep.file, rep.records)
+
+
+def _batches(f: OpenedFile, region: str, sources: tuple[str, str]) -> Generator[Batch, None, None]:
+    preparer = Preparer(region, sources)
+    size = _file_size(f.path)
+    workers = _worker_count()
+    if size < _PARALLEL_BYTES or workers < 2 or not splittable(f.format) or f.codec is None:
+        return sequential_batches(f.items, preparer)
+    chunk = min(max(size // (workers * 24), _MIN_CHUNK), _MAX_CHUNK)
+    return _worker_failures(f, parallel_batches(f, preparer, workers=workers, chunk_chars=chunk))
+
+
+def _worker_failures(
+    f: OpenedFile, batches: Generator[Batch, None, None]
+) -> Generator[Batch, None, None]:
+    try:
+        yield from batches
+    except WorkerError as exc:
+        raise ImportFailed(f"{f.path}: the import failed ({exc})") from None
+    finally:
+        batches.close()
+
+
+def _worker_count() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return min(cpus, _MAX_WORKERS)
 
 
 _FLAGGED_MASK = 0
@@ -287,93 +397,3 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-# -- normalisation, in worker processes for big files -------------------------
-#
-# Records cross the process boundary as plain tuples: pickling slotted
-# dataclasses costs ~20 µs a record each way, tuples ~2 µs.
-
-Item = RawRecord | Problem
-Out = Person | Problem
-
-_RAW_FIELDS = attrgetter(*RawRecord.__slots__)
-
-_worker_normalizer: Normalizer | None = None
-
-
-def _init_worker(region: str) -> None:
-    global _worker_normalizer
-    _worker_normalizer = Normalizer(region)
-
-
-def _pack_item(item: Item) -> tuple[Any, ...]:
-    if isinstance(item, Problem):
-        return (None, item.line, item.reason)
-    return _RAW_FIELDS(item)  # type: ignore[no-any-return]
-
-
-def _pack_person(p: Person) -> tuple[Any, ...]:
-    return (
-        p.line,
-        p.kind,
-        p.name,
-        p.given,
-        p.family,
-        p.org,
-        p.title,
-        [(e.address, e.valid, e.role) for e in p.emails],
-        [(ph.number, ph.valid) for ph in p.phones],
-        p.notes,
-        p.labels,
-        p.connected_on,
-        p.invited_on,
-        p.profile_url,
-        p.flags,
-    )
-
-
-def _unpack_person(t: tuple[Any, ...]) -> Out:
-    if t[0] is None:
-        return Problem(t[1], t[2])
-    return Person(
-        t[0],
-        t[1],
-        t[2],
-        t[3],
-        t[4],
-        t[5],
-        t[6],
-        [Email(*e) for e in t[7]],
-        [Phone(*ph) for ph in t[8]],
-        t[9],
-        t[10],
-        t[11],
-        t[12],
-        t[13],
-        t[14],
-    )
-
-
-def _normalise_chunk(chunk: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    assert _worker_normalizer is not None
-    norm = _worker_normalizer
-    return [t if t[0] is None else _pack_person(norm(RawRecord(*t))) for t in chunk]
-
-
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    while chunk := [_pack_item(i) for i in islice(items, size)]:
-        yield chunk
-
-
-def _normalised(items: Iterator[Item], region: str, parallel: bool) -> Iterator[Out]:
-    if not parallel:
-        norm = Normalizer(region)
-        for item in items:
-            yield item if isinstance(item, Problem) else norm(item)
-        return
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(2, initializer=_init_worker, initargs=(region,)) as pool:
-        for out in pool.imap(_normalise_chunk, _chunks(items, _CHUNK)):
-            for t in out:
-                yield _unpack_person(t)

@@ -8,9 +8,10 @@ against ~13 µs per record for the rest of an import; the import target is
 mixed US/GB/DE/IN records (1.4 emails, 1.4 phones each, 10 % repeats), one
 core, the VM shared with other jobs: the straightforward version (every
 address through email-validator, parse + ``is_valid_number`` per number and
-region, no caches) took 103 µs/record; this module takes ~57 µs/record, of
-which ~16 µs is our own code and most of the rest is ``phonenumbers.parse``
-(~14 µs per attempt), which we leave alone.  What it does:
+region, no caches) took 103 µs/record; this module took ~57 µs/record, most
+of it ``phonenumbers.parse``; with phones.py and the rest below it takes
+~14 µs/record of CPU (cold caches, the generated 100k Google rows).  What it
+does:
 
 * caches results per address and per (number, region) in bounded dicts;
 * email fast path: a plain ASCII dot-atom address on an ordinary domain is
@@ -22,12 +23,9 @@ which ~16 µs is our own code and most of the rest is ``phonenumbers.parse``
   goes through email-validator.  tests/test_normalize.py shows with
   hypothesis that the fast path never accepts what email-validator rejects
   and always returns its normalised string;
-* two exact phone shortcuts, also checked against parse + ``is_valid_number``
-  in the tests: a number that fits the general pattern of no region of its
-  calling code is invalid (a British or German national number read as US is
-  rejected in ~1 µs instead of ~16 µs), and a number valid for the main
-  region of a shared code (US for +1, GB for +44) is valid without scanning
-  the code's other regions (~4 µs of a US number).
+* phones go through :mod:`triage.phones`: exactly parse + ``is_valid_number``
+  + E.164 (hypothesis tests again), ~6 µs a number instead of ~23 µs;
+* the country hints for phones are worked out only for records with phones.
 
 phonenumbers and email_validator are imported on first use (31 + 46 ms), so
 importing this module stays cheap for the UI start-up.
@@ -42,6 +40,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage import phones
 from triage.model import FLAG_BITS, Email, Phone, RawRecord
 
 __all__ = [
@@ -103,6 +102,8 @@ def _fold(text: str) -> str:
 def _clip(text: str, limit: int) -> str:
     """Whitespace collapsed and cut to ``limit`` characters (a 10 MB cell is cut
     before it is split, so it cannot cost more than a normal one)."""
+    if not text:
+        return text
     if len(text) <= limit:
         return " ".join(text.split())
     return " ".join(text[: limit * 4].split())[:limit]
@@ -376,73 +377,10 @@ _DIGIT = re.compile(r"\d")
 _INTERNATIONAL = re.compile(r"[\s(]*(\+|00)")
 
 
-@functools.cache
-def _main_regions() -> dict[int, str]:
-    """Calling code -> its main region, for codes shared by several regions
-    (+1 US, +44 GB, +61 AU ...) whose main region has no leading-digits rule:
-    phonenumbers' own region lookup tries that region first, so a number valid
-    there is valid, and the scan of the other 24 +1 regions can be skipped."""
-    import phonenumbers
-
-    return {
-        code: regions[0]
-        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
-        if len(regions) > 1
-        and (meta := phonenumbers.PhoneMetadata.metadata_for_region(regions[0])) is not None
-        and meta.leading_digits is None
-    }
-
-
-@functools.cache
-def _general_desc(code: int) -> tuple[frozenset[int] | None, re.Pattern[str] | None]:
-    """The possible lengths and the national-number pattern of *any* region of
-    calling ``code``.  phonenumbers calls a number valid only when it fits the
-    general description of its region, so a number that fits none of them is
-    invalid without the region scan (a British or German national number read
-    as US fails here in ~1 µs instead of ~16 µs)."""
-    import phonenumbers
-
-    lengths: set[int] | None = set()
-    patterns = []
-    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
-        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-        desc = meta.general_desc if meta is not None else None
-        if desc is None or not desc.national_number_pattern:
-            continue  # phonenumbers never matches an empty pattern
-        patterns.append(f"(?:{desc.national_number_pattern})")
-        if lengths is not None and desc.possible_length:
-            lengths.update(desc.possible_length)
-        else:
-            lengths = None  # some region doesn't restrict the length
-    return (
-        frozenset(lengths) if lengths is not None else None,
-        re.compile("|".join(patterns)) if patterns else None,
-    )
-
-
 def _e164(text: str, region: str | None) -> str:
     """E.164 when ``text`` is a valid number read in ``region``, else "".
-    Same answer as parse + ``is_valid_number``, only faster (see the tests)."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return ""
-    code = number.country_code or 0
-    lengths, pattern = _general_desc(code)
-    nsn = phonenumbers.national_significant_number(number)
-    if pattern is None or (lengths is not None and len(nsn) not in lengths):
-        return ""
-    if not pattern.fullmatch(nsn):
-        return ""
-    main = _main_regions().get(code)
-    if not (
-        (main is not None and phonenumbers.is_valid_number_for_region(number, main))
-        or phonenumbers.is_valid_number(number)
-    ):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    Same answer as parse + ``is_valid_number``, only faster (see phones.py)."""
+    return phones.e164(text, region)
 
 
 # --- the normaliser ----------------------------------------------------------
@@ -467,7 +405,7 @@ class Normalizer:
         self._emails: dict[str, tuple[str, bool, bool]] = {}  # -> (address, valid, role)
         self._phones: dict[tuple[str, str | None], str] = {}
         _email_rules()
-        _main_regions()
+        phones.warm()
 
     def __getstate__(self) -> dict[str, Any]:  # send to a worker without the caches
         return {"default_region": self.default_region}
@@ -479,19 +417,9 @@ class Normalizer:
 
     def __call__(self, record: RawRecord) -> Person:
         emails, flags = self._emails_of(record.emails)
-
-        regions: list[str] = []
-        for value in record.countries:
-            region = _country_region(value)
-            if region and region not in regions:
-                regions.append(region)
-        for email in emails:
-            region = _tld_region(email.address) if email.valid else None
-            if region and region not in regions:
-                regions.append(region)
-        if self.default_region not in regions:
-            regions.append(self.default_region)
-        phones = self._phones_of(record.phones, regions) if record.phones else []
+        phones = (
+            self._phones_of(record.phones, self._regions(record, emails)) if record.phones else []
+        )
         for phone in phones:
             if not phone.valid:
                 flags |= _PHONE_UNPARSED
@@ -538,6 +466,22 @@ class Normalizer:
             record.profile_url.strip()[:NAME_LIMIT],
             flags,
         )
+
+    def _regions(self, record: RawRecord, emails: list[Email]) -> list[str]:
+        """Where to read national phone numbers: the address countries, the
+        email country domains, then the deck's default region."""
+        regions: list[str] = []
+        for value in record.countries:
+            region = _country_region(value)
+            if region and region not in regions:
+                regions.append(region)
+        for email in emails:
+            region = _tld_region(email.address) if email.valid else None
+            if region and region not in regions:
+                regions.append(region)
+        if self.default_region not in regions:
+            regions.append(self.default_region)
+        return regions
 
     def _emails_of(self, raws: list[str]) -> tuple[list[Email], int]:
         """Valid emails in file order, then invalid ones; and their flags."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from triage.importers.base import FormatError, Item, Parser
-from triage.importers.decoding import detect_encoding, open_lines, read_head
+from triage.importers.decoding import Encoding, detect_encoding, open_lines, read_head
 from triage.importers.tabular import MAP_FIELDS, is_blank, open_table
 from triage.model import Problem, RawRecord
 
@@ -67,6 +67,14 @@ class OpenedFile:
     format: str  # one of FORMATS
     encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16-le", "cp1252"
     items: Iterator[RawRecord | Problem]  # lazy; streams the file
+    mapping: dict[str, str] | None = None
+    codec: Encoding | None = None  # how to open the file again (see chunks.py)
+    stream: TextIO | None = None  # behind ``items``; closed when they end
+
+    def close(self) -> None:
+        """Close the file when :attr:`items` will not be read to the end."""
+        if self.stream is not None:
+            self.stream.close()
 
 
 def get_parser(format: str) -> Parser:
@@ -179,7 +187,9 @@ def open_file(
     except BaseException:
         lines.close()
         raise
-    return OpenedFile(path, fmt, encoding.name, _stream(lines, first, items))
+    return OpenedFile(
+        path, fmt, encoding.name, _stream(lines, first, items), mapping, encoding, lines
+    )
 
 
 def parse_mapping(text: str) -> dict[str, str]:

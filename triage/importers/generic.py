@@ -15,6 +15,8 @@ from triage.importers.base import FormatError, Item
 from triage.importers.tabular import (
     MAP_FIELDS,
     Columns,
+    Convert,
+    Table,
     iter_items,
     keys_of,
     open_table,
@@ -151,10 +153,20 @@ def _split_phones(cell: str) -> list[str]:
     return [p.strip() for p in re.split(r";| ::: ", cell) if p.strip()]
 
 
+def read_header(lines: Iterable[str]) -> Table:
+    return open_table(lines)
+
+
 def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Iterator[Item]:
     """Yield one RawRecord (or Problem) per row of a CSV/TSV of any layout."""
-    table = open_table(lines)
-    cols = Columns(table.header)
+    table = read_header(lines)
+    return iter_items(table, converter(table.header, mapping))
+
+
+def converter(header: list[str], mapping: dict[str, str] | None = None) -> Convert:
+    """The row -> item function for a file with this header (FormatError when
+    no column is usable)."""
+    cols = Columns(header)
     plan = auto_columns(cols)
     for field, index in resolve_mapping(cols, mapping).items():
         plan[field] = [index]
@@ -198,4 +210,4 @@ def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Ite
             return rec
         return problem_unless_blank(line, row)
 
-    return iter_items(table, convert)
+    return convert

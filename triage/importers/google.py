@@ -18,6 +18,8 @@ from typing import cast
 from triage.importers.base import Item
 from triage.importers.tabular import (
     Columns,
+    Convert,
+    Table,
     add_mapped,
     iter_items,
     open_table,
@@ -149,10 +151,20 @@ def _first_part(cell: str) -> str:
     return cell.split(SEP, 1)[0].strip() if SEP in cell else cell.strip()
 
 
+def read_header(lines: Iterable[str]) -> Table:
+    return open_table(lines, want=looks_like, what="Google Contacts header")
+
+
 def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Iterator[Item]:
     """Yield one RawRecord (or Problem) per row of a Google Contacts CSV."""
-    table = open_table(lines, want=looks_like, what="Google Contacts header")
-    cols = Columns(table.header)
+    table = read_header(lines)
+    return iter_items(table, converter(table.header, mapping))
+
+
+def converter(header: list[str], mapping: dict[str, str] | None = None) -> Convert:
+    """The row -> item function for a file with this header (FormatError for
+    a bad ``--map``)."""
+    cols = Columns(header)
     mapped = resolve_mapping(cols, mapping)
     groups = _groups(cols)
     width = len(cols.header)
@@ -244,4 +256,4 @@ def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Ite
             return rec
         return problem_unless_blank(line, row)
 
-    return iter_items(table, convert)
+    return convert

@@ -16,6 +16,8 @@ from triage.importers.base import Item
 from triage.importers.tabular import (
     NO_DATA,
     Columns,
+    Convert,
+    Table,
     add_mapped,
     iter_items,
     open_table,
@@ -37,14 +39,23 @@ def looks_like_invitations(keys: frozenset[str]) -> bool:
     return keys >= INVITATIONS_KEYS
 
 
-def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Iterator[Item]:
-    """Yield one RawRecord (or Problem) per connection of a Connections.csv."""
-    table = open_table(
+def read_header(lines: Iterable[str]) -> Table:
+    return open_table(
         lines,
         want=looks_like_connections,
         what="LinkedIn Connections header (First Name, Last Name, Connected On)",
     )
-    cols = Columns(table.header)
+
+
+def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Iterator[Item]:
+    """Yield one RawRecord (or Problem) per connection of a Connections.csv."""
+    table = read_header(lines)
+    return iter_items(table, converter(table.header, mapping))
+
+
+def converter(header: list[str], mapping: dict[str, str] | None = None) -> Convert:
+    """The row -> item function for a Connections.csv with this header."""
+    cols = Columns(header)
     mapped = resolve_mapping(cols, mapping)
     width = len(cols.header)
     i_given = cols.first("First Name")
@@ -84,7 +95,7 @@ def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Ite
             return rec
         return Problem(line, NO_DATA)
 
-    return iter_items(table, convert)
+    return convert
 
 
 def parse_invitations(

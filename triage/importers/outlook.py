@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from triage.importers.base import Item
 from triage.importers.tabular import (
     Columns,
+    Convert,
+    Table,
     add_mapped,
     iter_items,
     keys_of,
@@ -132,10 +134,19 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values)) if len(values) > 1 else values
 
 
+def read_header(lines: Iterable[str]) -> Table:
+    return open_table(lines, want=looks_like, what="Outlook header (E-mail Address, First Name)")
+
+
 def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Iterator[Item]:
     """Yield one RawRecord (or Problem) per row of an Outlook CSV."""
-    table = open_table(lines, want=looks_like, what="Outlook header (E-mail Address, First Name)")
-    cols = Columns(table.header)
+    table = read_header(lines)
+    return iter_items(table, converter(table.header, mapping))
+
+
+def converter(header: list[str], mapping: dict[str, str] | None = None) -> Convert:
+    """The row -> item function for a file with this header."""
+    cols = Columns(header)
     mapped = resolve_mapping(cols, mapping)
     width = len(cols.header)
     i_given = cols.first(*GIVEN)
@@ -182,4 +193,4 @@ def parse(lines: Iterable[str], *, mapping: dict[str, str] | None = None) -> Ite
             return rec
         return problem_unless_blank(line, row)
 
-    return iter_items(table, convert)
+    return convert

@@ -178,6 +178,53 @@ def iter_items(table: Table, convert: Callable[[int, list[str]], Item | None]) -
             yield Problem(start, f"unreadable row ({exc})")
 
 
+Convert = Callable[[int, list[str]], Item | None]
+
+
+def read_chunk(
+    lines: Iterable[str],
+    count: int,
+    delimiter: str,
+    first_line: int,
+    convert: Convert,
+    *,
+    check_end: bool,
+) -> tuple[list[Item], bool]:
+    """:func:`iter_items` over ``count`` physical lines that start a record,
+    numbered from ``first_line``.
+
+    With ``check_end``, also tells whether the csv module itself ends a
+    record with the last line: a chunk cut where the quotes merely balance
+    can still be inside a quoted field (a stray ``"`` in an unquoted cell
+    is literal).  A bare newline is read after the chunk: it is an empty
+    row of its own only when the chunk ended cleanly, else it lands in the
+    open field.  Without ``check_end`` (the file's last chunk) the answer
+    is True.
+    """
+    rows = chain(lines, ("\n",)) if check_end else lines
+    reader = csv.reader(rows, delimiter=delimiter)
+    offset = first_line - 1
+    out: list[Item] = []
+    done = start = 0
+    while True:
+        try:
+            for row in reader:
+                start = done + 1
+                done = reader.line_num
+                if start > count:
+                    break
+                if row:
+                    item = convert(offset + start, row)
+                    if item is not None:
+                        out.append(item)
+            break
+        except csv.Error as exc:
+            start = done + 1
+            done = reader.line_num
+            out.append(Problem(offset + start, f"unreadable row ({exc})"))
+    return out, not check_end or start > count
+
+
 _ZERO_DATE = re.compile(r"[0\s./:-]*")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import binascii
 import codecs
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from triage.importers.base import FormatError
 from triage.model import Problem, RawRecord
@@ -24,8 +25,19 @@ _WANTED = frozenset(
     {"FN", "N", "ORG", "TITLE", "EMAIL", "TEL", "NOTE", "CATEGORIES", "ADR", "URL", "VERSION"}
 )
 _NO_PREF = 1000  # rank of a value that carries no preference at all
-_UNTERMINATED = "card has no END:VCARD"
+UNTERMINATED = "card has no END:VCARD"
 _EMPTY_CARD = "card has no name, email or phone"
+NO_CARD = "no BEGIN:VCARD found"
+
+
+@dataclass(slots=True)
+class CardState:
+    """Where :func:`read_cards` stopped: between cards, or inside the card
+    that began on ``begin_line``; and whether it saw any card."""
+
+    seen_card: bool = False
+    in_card: bool = False
+    begin_line: int = 0
 
 
 def parse(
@@ -38,6 +50,20 @@ def parse(
     Raises FormatError only when the input holds no ``BEGIN:VCARD`` at all.
     """
     del mapping  # vCard has fixed property names
+    state = CardState()
+    yield from read_cards(lines, state)
+    if state.in_card:
+        yield Problem(state.begin_line, UNTERMINATED)
+    if not state.seen_card:
+        raise FormatError(NO_CARD)
+
+
+def read_cards(
+    lines: Iterable[str], state: CardState, first_line: int = 1
+) -> Iterator[RawRecord | Problem]:
+    """The cards of ``lines`` (numbered from ``first_line``), which start
+    between cards.  A card still open at the end is left in ``state``: the
+    caller knows whether more lines follow."""
     seen_card = False
     in_card = False
     begin_line = 0
@@ -48,7 +74,7 @@ def parse(
     cur_qp = False  # the current property (wanted or not) is quoted-printable
     soft = False  # the previous line ended with a QP soft break ("=")
     soft_blank = False  # ... and a blank line followed it
-    lineno = 0
+    lineno = first_line - 1
 
     last = ""  # the previous physical line, as it came in
     for raw in lines:
@@ -127,7 +153,7 @@ def parse(
                 in_card = False
                 yield _build(begin_line, props, version)
             else:  # a new card starts before this one ended
-                yield Problem(begin_line, _UNTERMINATED)
+                yield Problem(begin_line, UNTERMINATED)
                 begin_line = lineno
                 props = []
                 version = ""
@@ -142,10 +168,9 @@ def parse(
             cur_name = name
             pieces = [s]
 
-    if in_card:
-        yield Problem(begin_line, _UNTERMINATED)
-    if not seen_card:
-        raise FormatError("no BEGIN:VCARD found")
+    state.seen_card = state.seen_card or seen_card
+    state.in_card = in_card
+    state.begin_line = begin_line
 
 
 # --------------------------------------------------------------------------- lines
