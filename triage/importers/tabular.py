@@ -24,6 +24,12 @@ HEAD_LINES = 60  # lines buffered after the header for sniffing
 HEAD_CHARS = 64 * 1024  # ... or this many characters, whichever comes first
 SEARCH_LINES = 30  # how far down a header may be (LinkedIn puts notes first)
 
+# The csv module refuses cells over 128 KiB; a real export can carry a huge
+# note (or a pasted document).  Allow 16 MiB (the normaliser clips what it
+# keeps); past that a cell is taken for a stray quote swallowing the file.
+FIELD_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
+
 # --map FIELD=COLUMN: the field names and the RawRecord attribute each fills.
 MAP_FIELDS: dict[str, str] = {
     "email": "emails",
