@@ -7,6 +7,7 @@ Errors leave as :class:`UsageError` (exit 2) or :class:`StateError` (exit 3).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage.cli import StateError, UsageError, data_dir, print_json
-from triage.store import Deck, Store, StoreError
+from triage.store import Deck, Store, StoreError, close_keeping_files, describe_db_error
 
 if TYPE_CHECKING:
     from triage.importing import ImportReport
@@ -25,13 +26,28 @@ DEMO_DECK = "demo"
 
 @contextmanager
 def open_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store for one command.  Damage that ``Store.open`` cannot see shows
+    up as :class:`sqlite3.DatabaseError` where a page is read: that is a state
+    problem too (one line, exit 3).  After any failure the store is closed
+    without a checkpoint, so a damaged file and its ``-wal`` stay as they were."""
     try:
         store = Store.open(data_dir(args))
     except StoreError as exc:
         raise StateError(str(exc)) from None
     try:
         yield store
-    finally:
+    except StoreError as exc:
+        close_keeping_files(store.conn, store.path)
+        raise StateError(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        close_keeping_files(store.conn, store.path)
+        if isinstance(exc, sqlite3.ProgrammingError):  # a bug, not the file
+            raise
+        raise StateError(describe_db_error(store.path, exc)) from None
+    except BaseException:
+        close_keeping_files(store.conn, store.path)
+        raise
+    else:
         store.close()
 
 

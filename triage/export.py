@@ -523,19 +523,31 @@ def _flag_text(c: Contact) -> str:
 # vCard 3.0 (RFC 2426): text values escape backslash, comma, semicolon and
 # newline; lines fold at 75 octets with CRLF + space, never inside a UTF-8
 # sequence.  Characters str.splitlines() treats as line breaks become \n too.
-_VCARD_ESCAPES: Final[dict[int, str | None]] = str.maketrans(
-    {"\\": "\\\\", ",": "\\,", ";": "\\;", "\n": "\\n", "\r": "\\n", "\x0b": "\\n",
-     "\x0c": "\\n", "\x1c": "\\n", "\x1d": "\\n", "\x1e": "\\n", "\x85": "\\n",
-     "\u2028": "\\n", "\u2029": "\\n"}
-)  # fmt: skip
+_VCARD_ESCAPES: Final[dict[int, str | None]] = {
+    ord(k): v
+    for k, v in {
+        "\\": "\\\\",
+        ",": "\\,",
+        ";": "\\;",
+        "\n": "\\n",
+        "\r": "\\n",
+        "\x0b": "\\n",
+        "\x0c": "\\n",
+        "\x1c": "\\n",
+        "\x1d": "\\n",
+        "\x1e": "\\n",
+        "\x85": "\\n",
+        "\u2028": "\\n",
+        "\u2029": "\\n",
+    }.items()
+}
+
 _FOLD: Final = 75
 
 
 # Other C0 controls (NUL, BEL, ESC…) have no place in a vCard and make readers
 # take the file for binary: dropped.
-_VCARD_ESCAPES.update(
-    {c: None for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e"}
-)
+_VCARD_ESCAPES.update({c: None for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e"})
 _VCARD_ESCAPES[0x7F] = None
 
 

@@ -2,10 +2,20 @@
 
 The lock is an OS file lock held for as long as the window is open, so a
 second window on the same deck is refused with the holder's PID and a
-killed window never blocks the next one.
+killed window never blocks the next one.  Textual is imported only once the
+deck is locked, while the first card is looked up (``triage.ui.start``).
+
+Start-up (Textual's import, the widgets) allocates hundreds of thousands of
+objects that live as long as the window, so the cyclic garbage collector is
+paused until the first card has been painted: its passes over them would only
+delay that card.  ``ReviewApp.on_ready`` then freezes them (``gc.freeze``) and
+resumes collecting, so the collections during the walk scan only what the
+walk allocates.
 """
 
 from __future__ import annotations
+
+import gc
 
 from triage.store import Deck, Store
 
@@ -26,10 +36,29 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
         raise StateError(str(exc)) from None
     try:
         store.prepare_order(deck, order)
-        from triage.ui.app import ReviewApp
+        # The first card is looked up on a thread while Textual is imported;
+        # the store is left to that thread until the screen (or the finally
+        # below) has waited for it.
+        from triage.ui.start import StartLookup
 
-        app = ReviewApp(store, deck, order=order, config=config)
-        app.run()
+        start = StartLookup(store, deck, order)
+        collecting = gc.isenabled()
+        gc.disable()  # until the first paint (ReviewApp.on_ready)
+        try:
+            from triage.ui.app import ReviewApp
+
+            app = ReviewApp(
+                store, deck, order=order, config=config, start=start, resume_gc=collecting
+            )
+            app.run()
+        finally:
+            start.wait()
+            if collecting:
+                gc.enable()
     finally:
         lock.release()
+    if app.database_error is not None:
+        from triage.store import describe_db_error
+
+        raise StateError(describe_db_error(store.path, app.database_error))
     return int(app.return_code or 0)

@@ -7,6 +7,8 @@ and opens the export dialog; the cards themselves live in
 
 from __future__ import annotations
 
+import gc
+import sqlite3
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -19,6 +21,7 @@ from triage.config import Config
 from triage.store import Deck, Store
 from triage.ui.keys import BINDING_IDS
 from triage.ui.review_screen import ReviewScreen
+from triage.ui.start import StartLookup
 
 FALLBACK_THEME = "textual-dark"
 
@@ -52,18 +55,52 @@ class ReviewApp(App[None]):
         order: str = "event",
         config: Config | None = None,
         cursor_blink: bool = True,
+        start: StartLookup | None = None,
+        resume_gc: bool = False,
     ) -> None:
+        """``start``: the first card, being looked up already (see
+        :mod:`triage.ui.start`); looked up when the screen mounts otherwise.
+        ``resume_gc``: the garbage collector was paused for the start-up
+        (``triage.review``) and is to resume after the first paint."""
         super().__init__()
         self.store = store
         self.deck = deck
         self.order = order
         self.config = config or Config()
         self.cursor_blink = cursor_blink
+        self._start = start
+        self._resume_gc = resume_gc
         self.sub_title = deck.name
         self._clashes_reported = False
+        # A damaged database found while the window is open: the window
+        # closes and the command reports it in one line (exit 3).
+        self.database_error: sqlite3.DatabaseError | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Damage in the database is a state problem, not a crash: close the
+        window without Textual's traceback and let ``review`` report it."""
+        if isinstance(error, sqlite3.DatabaseError) and not isinstance(
+            error, sqlite3.ProgrammingError
+        ):
+            self.database_error = error
+            self.exit(return_code=3)
+            return
+        super()._handle_exception(error)
 
     def get_default_screen(self) -> Screen[Any]:
-        return ReviewScreen(self.store, self.deck, order=self.order, config=self.config)
+        start, self._start = self._start, None
+        return ReviewScreen(
+            self.store, self.deck, order=self.order, config=self.config, start=start
+        )
+
+    def on_ready(self) -> None:
+        """The first card is on screen: if ``review`` paused the garbage
+        collector for the start-up, what the start-up built (it lives as long
+        as the window) is frozen out of its sight and collecting resumes."""
+        if self._resume_gc:
+            self._resume_gc = False
+            gc.freeze()
+            gc.enable()
 
     def on_mount(self) -> None:
         wanted = self.config.theme

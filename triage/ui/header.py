@@ -1,38 +1,253 @@
 """The progress header: position, counts, filter and order, and a bar.
 
 No clock and nothing else that changes on its own, so screenshots are stable.
+
+Each line is one widget drawing its parts as the stylesheet would lay them
+out as separate widgets (position | counts, then walk | 1-cell gap | bar |
+percentage): a header of nine widgets (two rows, four texts, a ProgressBar
+of three) cost more to mount and style at start-up than the card itself, and
+``ProgressBar.update`` half a millisecond per card.  ``show`` only stores
+what to draw.  The parts' styles are component classes of the header.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from typing import ClassVar, Self
+
+from rich.style import Style as RichStyle
+from textual.app import ComposeResult, RenderResult
+from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import ProgressBar, Static
+from textual.css.styles import RulesMap
+from textual.geometry import Region
+from textual.renderables.bar import Bar as BarRenderable
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, RichVisual, Visual
+from textual.widget import Widget
 
 from triage.store import Counts
 
+PERCENT_WIDTH = 5  # "100%" right-aligned, as Textual's ProgressBar shows it
+GAP = 1  # between the walk and the bar
+_WALK_RULES: RulesMap = {"text_wrap": "nowrap", "text_overflow": "ellipsis"}
+
+
+class _LineVisual(Visual):
+    """One header line.  ``str()`` is its leading text (the position, the
+    walk), as it was of the Static that showed it."""
+
+    def __init__(self, header: ProgressHeader, first: bool) -> None:
+        self.header = header
+        self.first = first
+
+    def __str__(self) -> str:
+        header = self.header
+        return (header.position_content if self.first else header.walk_content).plain
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        # The header's style, not the line's: the stylesheet still styles
+        # #header-position bold and #header-walk muted for whole widgets.
+        style = self.header.visual_style
+        base = RichStyle(bgcolor=style.rich_style.bgcolor)
+        if self.first:
+            return [self._first_line(width, style, options)]
+        return [self._second_line(width, style, base, options)]
+
+    def _first_line(self, width: int, style: Style, options: RenderOptions) -> Strip:
+        """The position (bold, the rest of the line) and the counts (their width)."""
+        header = self.header
+        counts = header.counts_content
+        counts_width = min(counts.cell_length, width)
+        position_width = width - counts_width
+        position_style = header.get_visual_style("header--position")
+        position = _first(header.position_content, position_width, position_style, options)
+        parts = [position.adjust_cell_length(position_width, _bg(position_style))]
+        if counts_width:
+            parts.append(_first(counts, counts_width, style, options))
+        return Strip.join(parts)
+
+    def _second_line(
+        self, width: int, style: Style, base: RichStyle, options: RenderOptions
+    ) -> Strip:
+        """The walk (muted, cut with an ellipsis), a gap, the bar and the percentage."""
+        header = self.header
+        progress_width = header.progress_width(width)
+        header.bar_width = max(progress_width - PERCENT_WIDTH, 0)
+        gap = min(GAP, width - progress_width)
+        walk_width = width - progress_width - gap
+        walk_style = header.get_visual_style("header--walk")
+        walk_options = RenderOptions(
+            options.get_style, _WALK_RULES, options.selection, options.selection_style
+        )
+        parts = []
+        if walk_width:
+            walk = _first(header.walk_content, walk_width, walk_style, walk_options)
+            parts.append(walk.adjust_cell_length(walk_width, _bg(walk_style)))
+        if gap:
+            parts.append(Strip.blank(gap, base))
+        parts.append(self._bar(progress_width, style, options))
+        return Strip.join(parts)
+
+    def _bar(self, width: int, style: Style, options: RenderOptions) -> Strip:
+        """What Textual's ProgressBar draws at this width: its Bar, then the
+        percentage right-aligned in PERCENT_WIDTH cells."""
+        header = self.header
+        filled = header.filled
+        bar_width = max(width - PERCENT_WIDTH, 0)
+        bar_style = header.get_component_rich_style(
+            "header--bar-complete" if filled >= 1 else "header--bar"
+        )
+        renderable = BarRenderable(
+            highlight_range=(0, bar_width * filled),
+            highlight_style=RichStyle.from_color(bar_style.color),
+            background_style=RichStyle.from_color(bar_style.bgcolor),
+        )
+        parts = []
+        if bar_width:
+            strips = RichVisual(header, renderable).render_strips(bar_width, 1, style, options)
+            parts.append(_pick(strips).adjust_cell_length(bar_width, _bg(style)))
+        percent_width = width - bar_width
+        if percent_width:
+            percent = Content(f"{round(header.fraction * 100)}%")
+            strip = _first(percent, percent_width, style, options)
+            fill = (style + Style(reverse=False)).rich_style
+            parts.append(next(iter(Strip.align([strip], fill, percent_width, 1, "right", "top"))))
+        return Strip.join(parts)
+
+
+def _first(content: Content, width: int, style: Style, options: RenderOptions) -> Strip:
+    """The first line of ``content`` rendered at ``width``."""
+    return _pick(content.render_strips(width, 1, style, options))
+
+
+def _pick(strips: list[Strip]) -> Strip:
+    return strips[0] if strips else Strip([])
+
+
+def _bg(style: Style) -> RichStyle:
+    """The style Textual pads a widget's lines with: its background."""
+    return RichStyle(bgcolor=style.rich_style.bgcolor)
+
+
+class HeaderLine(Widget):
+    """A line of the header (``#header-position``, ``#header-walk``)."""
+
+    DEFAULT_CSS = """
+    HeaderLine {
+        width: 1fr;
+        height: 1;
+    }
+    """
+
+    def __init__(self, header: ProgressHeader, *, first: bool, id: str) -> None:
+        super().__init__(id=id)
+        self._visual = _LineVisual(header, first)
+
+    def render(self) -> RenderResult:
+        return self._visual
+
 
 class ProgressHeader(Vertical):
+    """Position, counts, filter and order, and the share of cards decided."""
+
+    # Not scoped: the bar widens with the screen's -wide class.
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    ProgressHeader > .header--position {
+        text-style: bold;
+    }
+    ProgressHeader > .header--walk {
+        color: $text-muted;
+    }
+    ProgressHeader > .header--bar {
+        width: 24;
+        color: $primary;
+        background: $surface;
+    }
+    Screen.-wide ProgressHeader > .header--bar {
+        width: 50;
+    }
+    ProgressHeader > .header--bar-complete {
+        color: $success;
+        background: $surface;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "header--position",
+        "header--walk",
+        "header--bar",
+        "header--bar-complete",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        self._lines: tuple[HeaderLine, ...] = ()
+        super().__init__(id=id)
+        self.position_content = Content("")
+        self.counts_content = Content("")
+        self.walk_content = Content("")
+        self.fraction = 0.0  # decided / contacts, as the percentage shows it
+        self.filled = 0.0  # the share of the bar drawn filled
+        self.bar_width = 0  # cells of the bar when last drawn (0: not yet)
+        self._walk_shown: tuple[str, float, int] | None = None
+        self._lines = (
+            HeaderLine(self, first=True, id="header-position"),
+            HeaderLine(self, first=False, id="header-walk"),
+        )
+
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="header-line"):
-            yield Static(id="header-position")
-            yield Static(id="header-counts")
-        with Horizontal(classes="header-line"):
-            yield Static(id="header-walk")
-            yield ProgressBar(id="header-bar", show_eta=False)
+        yield from self._lines
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # The lines draw with this widget's component styles; when those
+        # change (the -wide bar, a theme) Textual refreshes only this widget.
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        for line in self._lines:
+            line.refresh(repaint=repaint)
+        return self
 
     def show(self, *, position: str, counts: Counts, walk: str) -> None:
-        self.query_one("#header-position", Static).update(Content(position))
-        self.query_one("#header-counts", Static).update(
-            Content.from_markup(
-                "[$text-success]$inv invited[/]  [$text-error]$skp skipped[/]"
-                "  [$text-warning]$und undecided[/]",
-                inv=f"{counts.invite:,}",
-                skp=f"{counts.skip:,}",
-                und=f"{counts.undecided:,}",
-            )
+        """Called for every card: the second line is redrawn only when its
+        text, its bar or its percentage changes."""
+        self.position_content = Content(position)
+        self.counts_content = Content.assemble(
+            (f"{counts.invite:,} invited", "$text-success"),
+            "  ",
+            (f"{counts.skip:,} skipped", "$text-error"),
+            "  ",
+            (f"{counts.undecided:,} undecided", "$text-warning"),
         )
-        self.query_one("#header-walk", Static).update(Content(walk))
-        bar = self.query_one("#header-bar", ProgressBar)
-        bar.update(total=max(counts.contacts, 1), progress=counts.invite + counts.skip)
+        total = max(counts.contacts, 1)
+        fraction = min(max((counts.invite + counts.skip) / total, 0.0), 1.0)
+        # As Textual's Bar does: once drawn, the filled share is rounded down
+        # to whole half-cells of the bar's width at the time of the update.
+        half_cells = 2 * self.bar_width
+        filled = int(fraction * half_cells) / half_cells if half_cells else fraction
+        self.fraction = fraction
+        position_line, walk_line = self._lines
+        position_line.refresh()
+        shown = (walk, filled, round(fraction * 100))
+        if shown != self._walk_shown:
+            self._walk_shown = shown
+            self.walk_content = Content(walk)
+            self.filled = filled
+            walk_line.refresh()
+
+    def progress_width(self, width: int) -> int:
+        """Cells of the bar and its percentage in a header ``width`` cells wide."""
+        styles = self.get_component_styles("header--bar")
+        return min(int(styles.width.value) if styles.width else 24, width)

@@ -3,7 +3,11 @@
 Every change calls the store synchronously inside the key handler (the store
 commits with ``synchronous=FULL``) before the next card is drawn.  Only the
 card on screen is loaded (``Store.contact``); counts come from the store's
-cache and the position from ``walk_index``.
+cache and the position from ``walk_index`` only when it cannot be followed
+from the previous card (its COUNT grows with the place in the walk).
+
+The dialogs and the summary are imported when first opened: the first card
+is painted without them (``bench/bench_review.py`` measures start-up).
 """
 
 from __future__ import annotations
@@ -14,20 +18,15 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from triage.config import Config
 from triage.model import DECISIONS, UNDECIDED, Contact
 from triage.store import ALL, Deck, Store, WalkFilter
 from triage.ui import words
 from triage.ui.card import CardScroll, ContactCard, SidePanel
-from triage.ui.editors import GotoDialog, NoteEditor, TagPicker
-from triage.ui.filter import FilterScreen, filter_choices
 from triage.ui.header import ProgressHeader
-from triage.ui.help import HelpScreen, help_rows
 from triage.ui.keys import BINDING_IDS, review_bindings
-from triage.ui.search import SearchScreen
-from triage.ui.summary import SECOND_PASS, SummaryScreen
+from triage.ui.start import StartLookup
 
 SKIP_FILTER = WalkFilter("skip")
 
@@ -37,8 +36,18 @@ _DECISION_WORDS = {"undecided": "undecided", "invite": "invited", "skip": "skipp
 
 class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = review_bindings()
+    # The card scroller is focused once the first card is painted.
+    AUTO_FOCUS = None
 
-    def __init__(self, store: Store, deck: Deck, *, order: str, config: Config) -> None:
+    def __init__(
+        self,
+        store: Store,
+        deck: Deck,
+        *,
+        order: str,
+        config: Config,
+        start: StartLookup | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.deck = deck
@@ -47,13 +56,36 @@ class ReviewScreen(Screen[None]):
         self.flt: WalkFilter = ALL
         self.current_id: int | None = None
         self.contact: Contact | None = None
-        self._can_undo = store.can_undo(deck.id)
-        self._tags = store.deck_tags(deck.id)
+        # Where the walk resumes, possibly still being looked up on a thread
+        # (triage.ui.start): the store is not touched before on_mount.
+        self._start = start
+        self._can_undo = False
+        self._tags: list[str] = []
         # The current card's place in the walk when known without asking the
         # store (stepping), and the totals of tag/flag filters: both are COUNT
         # queries that get slow on big decks, so they are not re-run per card.
         self._index: int | None = None
         self._totals: dict[WalkFilter, int] = {}
+        # What check_action answers depends on; the footer is rebuilt only
+        # when it changes (refresh_bindings recomposes the whole footer).
+        self._bindings_state: tuple[bool, bool] | None = None
+        # The card after the current one in the unfiltered walk, read once the
+        # current card is painted (while the person reads it) so that a
+        # decision finds it without reading the store: (current card, order,
+        # next card's id, next card).
+        self._next: tuple[int, str, int | None, Contact | None] | None = None
+        self._preset_breakpoint()
+
+    def _preset_breakpoint(self) -> None:
+        """Start with the width class (``-narrow``/``-wide``) Textual gives
+        the screen on its first resize: added then, it restyles every widget
+        a second time before the first card is painted."""
+        breakpoints = self.HORIZONTAL_BREAKPOINTS or self.app.HORIZONTAL_BREAKPOINTS or []
+        width = self.app.size.width
+        for at, name in sorted(breakpoints, reverse=True):
+            if width >= at:
+                self.add_class(name, update=False)  # styled when mounted
+                break
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
@@ -61,24 +93,29 @@ class ReviewScreen(Screen[None]):
             with CardScroll(id="card-scroll"):
                 yield ContactCard(id="card")
             yield SidePanel(id="side")
-        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.current_id = self._start_card()
-        self.show_card()
-        self.query_one(CardScroll).focus()
+        self._header = self.query_one(ProgressHeader)
+        self._card = self.query_one(ContactCard)
+        self._side = self.query_one(SidePanel)
+        self._scroll = self.query_one(CardScroll)
+        lookup = self._start or StartLookup(self.store, self.deck, self.order, thread=False)
+        self._start = None
+        start = lookup.result()
+        self._can_undo = start.can_undo
+        self._tags = start.tags
+        self.current_id = start.contact.id if start.contact is not None else None
+        self.show_card(start.index, contact=start.contact)
+        self.call_after_refresh(self._after_first_paint)
 
-    def _start_card(self) -> int | None:
-        deck_id = self.deck.id
-        cursor = self.store.cursor(deck_id)
-        if cursor is not None:
-            try:
-                if self.store.contact(cursor).deck_id == deck_id:
-                    return cursor
-            except KeyError:
-                pass
-        found = self.store.next_undecided(deck_id, self.order, None)
-        return found if found is not None else self.store.walk_first(deck_id, self.order)
+    def _after_first_paint(self) -> None:
+        """The footer and the focus: Textual fills the footer with keys only
+        after a refresh anyway, and focusing restyles the card, so neither
+        holds up the first card."""
+        from textual.widgets import Footer
+
+        self.mount(Footer(compact=True, show_command_palette=False))
+        self._scroll.focus()
 
     # -- drawing -------------------------------------------------------------
 
@@ -91,11 +128,14 @@ class ReviewScreen(Screen[None]):
             self._totals[flt] = self.store.walk_count(self.deck.id, flt)
         return self._totals[flt]
 
-    def show_card(self, index: int | None = None) -> None:
+    def show_card(self, index: int | None = None, *, contact: Contact | None = None) -> None:
         """Draw the current card, the header and the side panel.  ``index``
-        is the card's place in the walk when the caller knows it."""
+        is the card's place in the walk and ``contact`` the card itself when
+        the caller has them already."""
         store, deck_id = self.store, self.deck.id
-        c = store.contact(self.current_id) if self.current_id is not None else None
+        c = contact
+        if c is None and self.current_id is not None:
+            c = store.contact(self.current_id)
         self.contact = c
         total = self.walk_total()
         self._index = None
@@ -108,7 +148,7 @@ class ReviewScreen(Screen[None]):
             position = f"card {index + 1:,} of {total:,}"
         else:
             position = f"card – of {total:,} (this one is outside the filter)"
-        self.query_one(ProgressHeader).show(
+        self._header.show(
             position=position,
             counts=store.counts(deck_id),
             walk=f"filter: {words.filter_label(self.flt)} · order: {self.order}",
@@ -120,10 +160,30 @@ class ReviewScreen(Screen[None]):
             )
         else:
             empty = f"No card matches the filter '{words.filter_label(self.flt)}'. Press f."
-        self.query_one(ContactCard).show(c, empty)
-        self.query_one(SidePanel).show(c, self._tags)
-        self.query_one(CardScroll).scroll_home(animate=False)
-        self.refresh_bindings()
+        self._card.show(c, empty)
+        self._side.show(c, self._tags)
+        scroll = self._scroll
+        if scroll.scroll_y or scroll.scroll_target_y:
+            scroll.scroll_home(animate=False)
+        self._refresh_bindings_if_changed()
+        self._next = None
+        if c is not None and self.flt.kind == "all":
+            self.call_after_refresh(self._read_next, c.id)
+
+    def _read_next(self, contact_id: int) -> None:
+        """Read the card after ``contact_id`` if it is still the one shown."""
+        c = self.contact
+        if c is None or c.id != contact_id or self.flt.kind != "all" or self._next:
+            return
+        step = self.store.walk_step(self.deck.id, self.order, ALL, contact_id, +1)
+        following = self.store.contact(step) if step is not None else None
+        self._next = (contact_id, self.order, step, following)
+
+    def _refresh_bindings_if_changed(self) -> None:
+        state = (self._can_undo, self.contact is None)
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def go(self, contact_id: int, index: int | None = None) -> None:
         """Show a card and remember it as the place to resume."""
@@ -152,7 +212,7 @@ class ReviewScreen(Screen[None]):
         if c is None:
             return
         store, deck_id = self.store, self.deck.id
-        nxt, index = self._after(c, decision)
+        nxt, index, following = self._after(c, decision)
         before = c.decision
         if before != decision:
             store.decide(c.id, decision, cursor_id=c.id if nxt is None else nxt)
@@ -171,18 +231,30 @@ class ReviewScreen(Screen[None]):
             )
         else:
             self.current_id = nxt
-            self.show_card(index)
+            self.show_card(index, contact=following)
 
-    def _after(self, c: Contact, decision: str) -> tuple[int | None, int | None]:
-        """The card to show after deciding about ``c`` and, when it follows
-        without a query, its place in the walk.
+    def _after(self, c: Contact, decision: str) -> tuple[int | None, int | None, Contact | None]:
+        """The card to show after deciding about ``c``, its place in the walk
+        when that follows without a COUNT, and the card itself when it had
+        to be read to find it.
 
         Unfiltered, that is the next undecided card (wrapping to the start);
         in a filtered walk, the next card of the filter.
         """
         store, deck_id, flt = self.store, self.deck.id, self.flt
         if flt.kind == "all":
-            return store.next_undecided(deck_id, self.order, c.id), None
+            # Usually the very next card, read anyway to be shown (most often
+            # already, by _read_next): its place follows from this one's.
+            known = self._next
+            if known is not None and known[:2] == (c.id, self.order):
+                step, following = known[2], known[3]
+            else:
+                step = store.walk_step(deck_id, self.order, flt, c.id, +1)
+                following = store.contact(step) if step is not None else None
+            if step is not None and following is not None and following.decision == UNDECIDED:
+                index = None if self._index is None else self._index + 1
+                return step, index, following
+            return store.next_undecided(deck_id, self.order, c.id), None, None
         nxt = store.walk_step(deck_id, self.order, flt, c.id, +1)
         # Deciding takes the card out of an undecided walk (and out of an
         # invited/skipped one when the decision changes): the next card then
@@ -190,15 +262,19 @@ class ReviewScreen(Screen[None]):
         leaves = flt.kind == UNDECIDED or (flt.kind in DECISIONS and flt.kind != decision)
         if nxt is None and flt.kind == UNDECIDED:
             first = store.walk_first(deck_id, self.order, flt)
-            return (None, None) if first == c.id else (first, 0)
+            return (None, None, None) if first == c.id else (first, 0, None)
         if self._index is None or nxt is None:
-            return nxt, None
-        return nxt, self._index if leaves else self._index + 1
+            return nxt, None, None
+        return nxt, self._index if leaves else self._index + 1, None
 
     def show_summary(self) -> None:
+        from triage.ui.summary import SummaryScreen
+
         self.app.push_screen(SummaryScreen(self.store.status(self.deck)), self._after_summary)
 
     def _after_summary(self, result: str | None) -> None:
+        from triage.ui.summary import SECOND_PASS
+
         if result == SECOND_PASS:
             first = self.store.walk_first(self.deck.id, self.order, SKIP_FILTER)
             if first is None:
@@ -234,6 +310,8 @@ class ReviewScreen(Screen[None]):
         self.go(contact_id)
 
     def action_goto(self) -> None:
+        from triage.ui.editors import GotoDialog
+
         total = self.store.walk_count(self.deck.id, self.flt)
         if total == 0:
             self.notify("No cards to go to in this filter.")
@@ -248,12 +326,16 @@ class ReviewScreen(Screen[None]):
             self.go(found, number - 1)
 
     def action_search(self) -> None:
+        from triage.ui.search import SearchScreen
+
         deck_id = self.deck.id
         self.app.push_screen(
             SearchScreen(lambda text, limit: self.store.search(deck_id, text, limit)), self.jump
         )
 
     def action_filter(self) -> None:
+        from triage.ui.filter import FilterScreen, filter_choices
+
         choices = filter_choices(self.store.status(self.deck))
         self.app.push_screen(FilterScreen(choices, self.flt), self.apply_filter)
 
@@ -288,7 +370,7 @@ class ReviewScreen(Screen[None]):
         self._can_undo = self.store.can_undo(self.deck.id)
         if change is None:
             self.notify("Nothing to undo.")
-            self.refresh_bindings()
+            self._refresh_bindings_if_changed()
             return
         self._totals.clear()
         c = self.store.contact(change.contact_id)
@@ -309,6 +391,8 @@ class ReviewScreen(Screen[None]):
         c = self.contact
         if c is None:
             return
+        from triage.ui.editors import TagPicker
+
         self.app.push_screen(
             TagPicker(c.name, self._tags, c.tags),
             lambda tag: self._toggle_tag(c.id, tag),
@@ -349,9 +433,13 @@ class ReviewScreen(Screen[None]):
             self.show_card()
             self.notify("Note saved." if text else "Note removed.")
 
+        from triage.ui.editors import NoteEditor
+
         self.app.push_screen(NoteEditor(c.name, c.note, self.config.note_limit), save)
 
     def action_help(self) -> None:
+        from triage.ui.help import HelpScreen, help_rows
+
         bindings = [active.binding for active in self.active_bindings.values()]
         quick = {f"triage.quicktag{n}": n for n in range(1, 10)}
         texts = {
