@@ -586,6 +586,7 @@ def run(
             f" of each (load average {os.getloadavg()[0]:.2f})"
         )
         starts: dict[str, list[float]] = {"review": [], "bare": []}
+        rounds: list[float] = []  # review / bare of each round (run back to back)
         apps = [("review", review_argv(startup_data, n)), ("bare", bare_argv(card))]
         failed = False
         for i in range(sizes["runs"] + 1):
@@ -598,6 +599,8 @@ def run(
                     starts[name].append(result["startup"])
             if failed:
                 break
+            if i:
+                rounds.append(starts["review"][-1] / starts["bare"][-1])
         for name, values in starts.items():
             ms = sorted(_ms(values))
             if ms:
@@ -666,6 +669,14 @@ def run(
         ),
         _row("  fastest run", min(review_ms), "ms", min(bare_ms), "", None),
         _row("  slowest run", max(review_ms), "ms", max(bare_ms), "", None),
+        _row(
+            "  ratio within a round, median",
+            statistics.median(rounds) if rounds and not failed else nan,
+            "x",
+            nan,
+            "",
+            None,
+        ),
     ]
     handler = _ms(decide["handler"]) if decide else []
     commit = _ms(decide["commit"]) if decide else []
@@ -725,6 +736,8 @@ def _fmt(value: float, unit: str) -> str:
         return "-"
     if unit == "ms":
         return f"{value:,.3f} ms" if value < 10 else f"{value:,.1f} ms"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:,.1f} {unit}"
 
 

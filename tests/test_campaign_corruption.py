@@ -104,12 +104,6 @@ def test_damage_found_after_opening_leaves_the_wal_alone(tmp_path: Path) -> None
     assert wal.read_bytes() == wal_bytes
 
 
-def _review_handles_database_errors() -> bool:
-    from triage.ui.app import ReviewApp
-
-    return "_handle_exception" in ReviewApp.__dict__
-
-
 def test_damage_the_review_window_reads_is_one_line_and_exit_3(tmp_path: Path) -> None:
     """Open and the deck read fine; the window's first screen reads a page
     the -wal does not hold and that the cut removed."""
@@ -122,11 +116,6 @@ def test_damage_the_review_window_reads_is_one_line_and_exit_3(tmp_path: Path) -
         run_command,
     )
 
-    if not _review_handles_database_errors():
-        pytest.xfail(
-            "ReviewApp shows Textual's traceback for a sqlite3.DatabaseError raised inside"
-            " the window; needs the ReviewApp._handle_exception change (bench/README.md)"
-        )
     base = build_base(tmp_path / "base")
     case = Case("truncate", "wal", 929360195)
     slot = prepare_slot(base, case, tmp_path / "slot", mount=False)

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widgets import Footer
 
 from triage.config import Config
 from triage.model import DECISIONS, UNDECIDED, Contact
@@ -36,7 +37,8 @@ _DECISION_WORDS = {"undecided": "undecided", "invite": "invited", "skip": "skipp
 
 class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = review_bindings()
-    # The card scroller is focused once the first card is painted.
+    # The card scroller is focused once the first card is painted (on_mount):
+    # focusing restyles it and the card, work the first paint need not wait for.
     AUTO_FOCUS = None
 
     def __init__(
@@ -93,6 +95,7 @@ class ReviewScreen(Screen[None]):
             with CardScroll(id="card-scroll"):
                 yield ContactCard(id="card")
             yield SidePanel(id="side")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._header = self.query_one(ProgressHeader)
@@ -106,16 +109,7 @@ class ReviewScreen(Screen[None]):
         self._tags = start.tags
         self.current_id = start.contact.id if start.contact is not None else None
         self.show_card(start.index, contact=start.contact)
-        self.call_after_refresh(self._after_first_paint)
-
-    def _after_first_paint(self) -> None:
-        """The footer and the focus: Textual fills the footer with keys only
-        after a refresh anyway, and focusing restyles the card, so neither
-        holds up the first card."""
-        from textual.widgets import Footer
-
-        self.mount(Footer(compact=True, show_command_palette=False))
-        self._scroll.focus()
+        self.call_after_refresh(self._scroll.focus)
 
     # -- drawing -------------------------------------------------------------
 
