@@ -50,6 +50,11 @@ Cases (every kind at least once, then seeded random damage):
 Half of the damage cases use a deck whose last session left a ``-wal`` file
 (copied while the store was open, like a crash), so recovery runs first.
 
+A seed fixes each case's kind, deck and where in the file the damage goes;
+the deck itself can differ by a few bytes between builds (it stores file
+paths and durations), so keep the folder (``--keep DIR``) to study a failing
+case: every run's damaged copy stays in ``DIR/cases``.
+
 Usage::
 
     python bench/campaign_corruption.py [--seed S] [--cases N] [--keep DIR]
