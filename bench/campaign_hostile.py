@@ -21,7 +21,8 @@ through every export.
    unfolded and a 10 MB folded vCard line, 100,000 quoted-printable soft
    breaks (ending at EOF, or not); through ``open_file`` (the records it
    finds must be the file's) and ``run_import`` (in a fresh process: time and
-   peak RSS; killed after 30 s, 120 s with ``--deep``: a **hang**).
+   peak RSS); an import slower than 30 s is a **hang** (killed after 30 s,
+   120 s with ``--deep``).
 3. **A million rows**: a generated 1,000,000-row Google CSV (and a 100,000-row
    one for comparison) imported with ``run_import`` into a temporary deck in a
    fresh process; time, peak RSS of the process tree and the RSS after every
@@ -88,6 +89,7 @@ IMPORTERS = (*FORMATS, "auto")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_EXPORTS = ("linkedin", "google", "outlook", "full")
 MIB = 1024 * 1024
+HANG_SECONDS = 30  # a giant whose import takes longer hangs (each imports in ~2 s)
 
 PROFILES = {
     # examples per importer, share of them also through run_import, export examples
@@ -728,8 +730,12 @@ def giants(
         seconds = time.perf_counter() - started
         result = import_in_child(path, fmt or "auto", timeout=timeout)
         verdict = str(result.get("outcome", ""))
+        took = float(result.get("seconds", 0))
         if verdict.startswith(("TRACEBACK", "TIMEOUT")):
             problem = "; ".join(filter(None, [problem, f"run_import: {verdict[:200]}"]))
+        elif took > HANG_SECONDS:
+            slow = f"run_import took {took:.0f} s (a hang: more than {HANG_SECONDS} s)"
+            problem = "; ".join(filter(None, [problem, slow]))
         giant = Giant(name, fmt or "auto", path.stat().st_size, outcome, seconds, result, problem)
         log(
             f"  {name:<28} {giant.size / MIB:6.1f} MiB  open_file: {outcome[:60]}"
