@@ -520,6 +520,12 @@ class Store:
     def set_cursor(self, deck_id: int, contact_id: int | None) -> None:
         self.conn.execute("UPDATE decks SET cursor_id = ? WHERE id = ?", (contact_id, deck_id))
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database (PASSIVE: never waits for
+        a reader), so SQLite's automatic checkpoint does not run inside a
+        decision's commit."""
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def cursor(self, deck_id: int) -> int | None:
         row = self.conn.execute("SELECT cursor_id FROM decks WHERE id = ?", (deck_id,)).fetchone()
         return row[0] if row else None
