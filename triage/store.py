@@ -737,24 +737,7 @@ class Store:
             "UPDATE contacts SET name = ?, given = ?, family = ?, org = ?, title = ?,"
             " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
             " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?",
-            (
-                c.name,
-                c.given,
-                c.family,
-                c.org,
-                c.title,
-                encode_emails(c.emails),
-                encode_phones(c.phones),
-                c.notes,
-                encode_list(c.labels),
-                encode_sources(c.sources),
-                search_text(c),
-                c.flags,
-                c.connected_on,
-                c.invited_on,
-                c.profile_url,
-                c.id,
-            ),
+            (*_data_columns(c), c.id),
         )
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
@@ -852,6 +835,15 @@ def _insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
         c.id or None,
         deck_id,
         c.key,
+        *_data_columns(c),
+        rank,
+    )
+
+
+def _data_columns(c: Contact) -> tuple[Any, ...]:
+    """The imported data of a contact, encoded, in the column order shared by
+    the INSERT and the UPDATE (name … profile_url)."""
+    return (
         c.name,
         c.given,
         c.family,
@@ -867,7 +859,6 @@ def _insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
         c.connected_on,
         c.invited_on,
         c.profile_url,
-        rank,
     )
 
 
