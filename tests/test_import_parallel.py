@@ -186,6 +186,66 @@ def test_reimport_into_a_deck_same_as_sequential(
     assert results[1] == results[0]
 
 
+# -- the merge indexes in SQLite: the same deck -----------------------------------
+
+
+def importable(path: Path) -> bool:
+    from triage.importers import open_file
+
+    try:
+        open_file(path)
+    except importing.FormatError:
+        return False  # a layout that needs --map
+    return True
+
+
+def import_spilled_and_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, imports: list[list[Path]], spill: int
+) -> list[tuple[list[object], list[str]]]:
+    """(reports, dump) of the same imports with the merge indexes in Python
+    dicts, then moved to SQLite after ``spill`` keys."""
+    from triage.dedupe import Merger
+
+    results = []
+    for name, limit in (("dicts", 1 << 62), ("spilled", spill)):
+        with monkeypatch.context() as m:
+            m.setattr(Merger, "SPILL", limit)
+            store = Store.open(tmp_path / name)
+            reports = [report_of(run_import(store, "d", files, region="US")) for files in imports]
+            leftover = store.conn.execute(
+                "SELECT name FROM sqlite_temp_master WHERE name LIKE 'merge%'"
+            ).fetchall()
+            assert leftover == []  # the import's temporary tables are gone
+            results.append((reports, dump(store)))
+            store.close()
+    return results
+
+
+@pytest.mark.parametrize("spill", [0, 40, 700])
+def test_merge_indexes_moved_to_sqlite_make_the_same_deck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: int
+) -> None:
+    """From nothing, half-way through a file, or on re-import into a deck
+    already past the limit: identical decks, reports and walk order."""
+    from triage.demo import demo_files
+
+    path = generate.google_csv(tmp_path / "google.csv", 1200)
+    cards = generate.vcards(tmp_path / "contacts.vcf", 300)
+    with demo_files() as demo:
+        imports = [[path], [cards, path, *demo], [p for p in fixture_files() if importable(p)]]
+        dicts, spilled = import_spilled_and_not(tmp_path, monkeypatch, imports, spill)
+    assert spilled == dicts
+    assert dicts[0][0]["files"][0]["merged"] > 0  # type: ignore[index]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/public not present")
+def test_whole_corpus_spilled_makes_the_same_deck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dicts, spilled = import_spilled_and_not(tmp_path, monkeypatch, [corpus_files()], 0)
+    assert spilled == dicts
+
+
 GOOGLE_HEADER = (
     "First Name,Last Name,Notes,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
 )
@@ -549,7 +609,7 @@ def test_ctrl_c_while_committing_waits_for_the_commit(
 
 def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
     """The worker's Entry holds exactly the row :func:`new_contact` makes, the
-    stable key, the keys :meth:`Merger.match` looks up, and the Person back."""
+    stable key, the keys :meth:`Merger.absorb` looks up, and the Person back."""
     import dataclasses
 
     from triage.dedupe import email_key, name_org_hash, new_contact, person_of, prepare, stable_key

@@ -280,3 +280,73 @@ def test_every_card_has_its_own_place_in_the_walk(store, tmp_path):
         if cur == seen[0]:
             break
     assert len(seen) == 60
+
+
+def test_one_person_thousands_of_times(store, tmp_path):
+    """Every copy folds into one card that lists each line it came from; a
+    re-import of the same file changes nothing."""
+    n = 3000
+    path = google(tmp_path / "g.csv", ["Ann,,Lee,,,,,,ann@example.com,,,,,"] * n)
+    report = run_import(store, "d", [path], region="US")
+    (rep,) = report.files
+    assert (rep.records, rep.new, rep.merged, rep.unchanged) == (n, 1, n - 1, 0)
+    (ann,) = names(store).values()
+    assert [s.line for s in ann.sources] == list(range(2, n + 2))
+    assert ann.has("merged") and ann.emails[0].address == "ann@example.com"
+
+    again = run_import(store, "d", [path], region="US").files[0]
+    assert (again.new, again.merged, again.updated, again.unchanged) == (0, 0, 0, n)
+    (ann,) = names(store).values()
+    assert [s.line for s in ann.sources] == list(range(2, n + 2))
+
+
+def test_an_import_too_large_for_the_walk_is_refused_whole(store, tmp_path, monkeypatch):
+    from triage import importing
+
+    first = google(tmp_path / "a.csv", [f"A{i},,X,,,,,,a{i}@example.com,,,,," for i in range(3)])
+    run_import(store, "d", [first], region="US")
+    before = dump(store)
+    monkeypatch.setattr(importing._Ranks, "LIMIT", 5)
+    big = google(tmp_path / "b.csv", [f"B{i},,Y,,,,,,b{i}@example.com,,,,," for i in range(6)])
+    with pytest.raises(ImportFailed, match="at most 5 people"):
+        run_import(store, "d", [big], region="US")
+    assert dump(store) == before
+
+
+@pytest.mark.parametrize("spill", [1 << 62, 0], ids=["dicts", "sqlite"])
+def test_what_a_merge_adds_is_found_by_later_records(store, tmp_path, monkeypatch, spill):
+    """An address or a phone learnt by merging (through a phone, an email)
+    finds the same person in later records, in the same batch or a later
+    file; a name+organisation person is found again after gaining an org."""
+    from triage.dedupe import Merger
+
+    monkeypatch.setattr(Merger, "SPILL", spill)
+    a = google(
+        tmp_path / "a.csv",
+        [
+            "Ann,,Lee,,,,,,ann@a.com,,,Mobile,+1 415 555 0101,",
+            "Ann,,Lee,,,,,,ann@b.com,,,Mobile,+1 415 555 0101,",  # phone → learns ann@b.com
+            "Ann,,Lee,,,,,,ann@b.com,,,Mobile,+1 415 555 0199,",  # email → learns 0199
+            "Cy,,Po,,,,,,,,,,,",  # name only
+            "Cy,,Po,Acme,,,,,,,,,,",  # a different org: someone else
+        ],
+    )
+    b = google(
+        tmp_path / "b.csv",
+        [
+            "A.,,Lee,,,,,,,,,Mobile,+1 415 555 0199,",  # the learnt phone, a compatible name
+            "Ann,,Lee,,,,,,ANN@B.COM,,,,,",
+            "Cy,,Po,,,,,,,,,,,",
+        ],
+    )
+    report = run_import(store, "d", [a, b], region="US")
+    assert [(f.new, f.merged) for f in report.files] == [(3, 2), (0, 3)]
+    people = list(store.iter_contacts(store.deck("d").id))
+    assert sorted((c.name, c.org, len(c.sources)) for c in people) == [
+        ("Ann Lee", "", 5),
+        ("Cy Po", "", 2),
+        ("Cy Po", "Acme", 1),
+    ]
+    (ann,) = [c for c in people if c.name == "Ann Lee"]
+    assert [e.address for e in ann.emails] == ["ann@a.com", "ann@b.com"]
+    assert [p.number for p in ann.phones] == ["+14155550101", "+14155550199"]

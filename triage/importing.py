@@ -179,10 +179,9 @@ def _import_all(
 ) -> None:
     deck = store.deck(deck_name) or store.create_deck(deck_name, region)
     import_id = store.start_import(deck.id, [str(f.path) for f in opened])
-    merger = Merger()
+    merger = Merger(store.conn)
+    merger.load(deck.id)
     ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
-    for contact in store.iter_contacts(deck.id):
-        merger.add(contact)
     if bulk:
         store.suspend_indexes()
     for f in opened:
@@ -197,6 +196,7 @@ def _import_all(
             raise ImportFailed(f"{f.path}: {exc}") from None
         except (OSError, UnicodeError) as exc:
             raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
+    merger.close()
     # Everything is read: from here to the end of the transaction (indexes,
     # report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as the
     # transaction's exit is entered (right after the long CREATE INDEX)
@@ -261,7 +261,7 @@ def _import_file(
         outcome = merge_into(contact, person_of(line, row), source, merger)
         if outcome != "unchanged":
             writer.update(contact)
-            merger.index(contact.id, contact)
+            merger.index(found, contact)
         setattr(rep, outcome, getattr(rep, outcome) + 1)
 
     new = 0
@@ -366,18 +366,29 @@ def _apply_invitations(store: Store, deck: Deck, f: OpenedFile, rep: FileReport)
 class _Ranks:
     """Places in the event walk for the people an import adds: after everyone
     from earlier imports (the import id is the high part), shuffled among
-    themselves by the deck's seed.  Stored, so the walk never reshuffles."""
+    themselves by the deck's seed.  Stored, so the walk never reshuffles.
+
+    The low 40 bits are 16 random bits over a 24-bit count: unique without
+    remembering the ones handed out (a set of them took ~70 bytes a person),
+    and a shuffle all the same: people sharing the random part (one in
+    65,536 of the import) are far apart in the file."""
+
+    LIMIT = 1 << 24
 
     def __init__(self, seed: int, import_id: int) -> None:
         self.rng = random.Random(seed ^ import_id)
         self.base = import_id << 40
-        self.used: set[int] = set()
+        self.count = 0
 
     def next(self) -> int:
-        while (low := self.rng.getrandbits(40)) in self.used:
-            pass
-        self.used.add(low)
-        return self.base | low
+        count = self.count
+        if count >= self.LIMIT:
+            raise ImportFailed(
+                f"one import can add at most {self.LIMIT:,} people; split the files"
+                " and import them one after the other"
+            )
+        self.count = count + 1
+        return self.base | self.rng.getrandbits(16) << 24 | count
 
 
 def _url_key(url: str) -> str:

@@ -9,6 +9,7 @@ Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 UNDECIDED = "undecided"
 INVITE = "invite"
@@ -116,6 +117,9 @@ class Contact:
     profile_url: str = ""
     exported_at: str = ""
     tags: list[str] = field(default_factory=list)
+    # While an import merges records into this contact: its sources by file
+    # and line (built by triage.dedupe on the first merge, never stored).
+    source_index: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def has(self, flag: str) -> bool:
         return bool(self.flags & FLAG_BITS[flag])

@@ -733,12 +733,7 @@ class Store:
     def update_contact(self, c: Contact) -> None:
         """Write a contact's imported data; decisions, tags and notes are never
         touched by an import."""
-        self.conn.execute(
-            "UPDATE contacts SET name = ?, given = ?, family = ?, org = ?, title = ?,"
-            " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
-            " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?",
-            (*_data_columns(c), c.id),
-        )
+        self.conn.execute(_UPDATE_SQL, (*_data_columns(c), c.id))
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
         self.conn.execute(
@@ -828,6 +823,12 @@ _INSERT_SQL = (
     " notes, labels, sources, search, flags, connected_on, invited_on, profile_url, r_event)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# An import's changes to a contact (decisions, tags and notes are never touched).
+_UPDATE_SQL = (
+    "UPDATE contacts SET name = ?, given = ?, family = ?, org = ?, title = ?,"
+    " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
+    " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?"
+)
 
 
 def _insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
@@ -870,14 +871,17 @@ Row = tuple[Any, ...]
 
 
 class ContactWriter:
-    """Buffered inserts for one import, inside its transaction.
+    """Buffered writes for one import, inside its transaction.
 
     Ids are handed out here so new contacts can be written in batches
     (``executemany``) and still be found by later records of the same import:
     a record that merges into a contact still in the buffer changes the
     buffered object itself.  A new contact comes as a :class:`Contact` or as
     a :data:`Row` already encoded; a buffered row becomes a Contact only when
-    a later record merges into it (:meth:`get`).
+    a later record merges into it (:meth:`get`).  Contacts of earlier imports
+    that records merge into are held too, and written back once per batch:
+    a person met thousands of times is decoded and encoded once a batch,
+    not once a record.
     """
 
     BATCH = 2000
@@ -889,6 +893,8 @@ class ContactWriter:
             store.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
         )
         self.pending: dict[int, tuple[Contact | Row, int]] = {}
+        self.held: dict[int, Contact] = {}  # earlier contacts read for a merge
+        self.dirty: set[int] = set()  # … and changed by it
 
     def add(self, contact: Contact | Row, rank: int) -> int:
         contact_id = self.next_id
@@ -903,7 +909,12 @@ class ContactWriter:
     def get(self, contact_id: int) -> Contact:
         held = self.pending.get(contact_id)
         if held is None:
-            return self.store.contact(contact_id, with_tags=False)
+            contact = self.held.get(contact_id)
+            if contact is None:
+                if len(self.held) >= self.BATCH:
+                    self.flush()
+                contact = self.held[contact_id] = self.store.contact(contact_id, with_tags=False)
+            return contact
         item, rank = held
         if isinstance(item, Contact):
             return item
@@ -935,13 +946,17 @@ class ContactWriter:
         )
 
     def update(self, contact: Contact) -> None:
-        if contact.id not in self.pending:  # buffered ones are written as they are
-            self.store.update_contact(contact)
+        """``contact`` (from :meth:`get`) changed: buffered ones are written
+        as they are, held ones when the writer flushes."""
+        if contact.id not in self.pending:
+            self.held[contact.id] = contact
+            self.dirty.add(contact.id)
 
     def flush(self) -> None:
+        conn = self.store.conn
         if self.pending:
             deck_id = self.deck_id
-            self.store.conn.executemany(
+            conn.executemany(
                 _INSERT_SQL,
                 [
                     _insert_row(deck_id, item, rank)
@@ -951,6 +966,12 @@ class ContactWriter:
                 ],
             )
             self.pending.clear()
+        if self.dirty:
+            conn.executemany(
+                _UPDATE_SQL, [(*_data_columns(self.held[i]), i) for i in sorted(self.dirty)]
+            )
+            self.dirty.clear()
+        self.held.clear()
 
 
 def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
