@@ -68,6 +68,11 @@ def test_provenance_decision_and_contact_lines() -> None:
         title="Mathematician",
     )
     assert words.provenance(c) == "google.csv line 212; outlook.csv line 48"
+    c.sources = [Source("same.csv", n) for n in range(2, 20_002)]
+    assert words.provenance_lines(c) == [
+        *(f"same.csv line {n}" for n in range(2, 8)),
+        "and 19,994 more records",
+    ]
     assert words.email_lines(c) == [
         "bad@@x  (invalid)",
         "ada@example.com  (primary)",

@@ -370,7 +370,7 @@ class SidePanel(Widget):
         return super().refresh(*regions, repaint=repaint, layout=True, recompose=recompose)
 
     def show(self, c: Contact | None, quick_tags: list[str]) -> None:
-        lines = [f"{s.file} line {s.line}" for s in c.sources] if c is not None else []
+        lines = words.provenance_lines(c) if c is not None else []
         tags = [f"{i}  {t}" for i, t in enumerate(quick_tags[:9], 1)]
         kept = ("\n".join(lines) or "—", "\n".join(tags) or "none yet (t creates tags)")
         if kept != self._kept:

@@ -82,7 +82,20 @@ def decision_phrase(c: Contact) -> str:
 
 def provenance(c: Contact) -> str:
     """``google.csv line 212; outlook.csv line 48``."""
-    return "; ".join(f"{s.file} line {s.line}" for s in c.sources)
+    return "; ".join(provenance_lines(c))
+
+
+PROVENANCE_SHOWN = 6
+
+
+def provenance_lines(c: Contact) -> list[str]:
+    """Where the card came from, a line per record; a person found in
+    thousands of records shows the first few and how many more."""
+    shown = [f"{s.file} line {s.line}" for s in c.sources[:PROVENANCE_SHOWN]]
+    more = len(c.sources) - len(shown)
+    if more:
+        shown.append(f"and {more:,} more {'record' if more == 1 else 'records'}")
+    return shown
 
 
 def subtitle(c: Contact) -> str:
