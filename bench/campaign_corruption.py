@@ -7,7 +7,7 @@ every command of the CLI on it as a user would, in a subprocess::
     triage --data-dir D status --json
     triage --data-dir D decks
     triage --data-dir D import FILE --json
-    triage --data-dir D review            (standard input closed)
+    triage --data-dir D review            (in a pseudo-terminal, no keys sent)
     triage --data-dir D export -o OUT --format full
 
 A run is **handled** when either
@@ -72,6 +72,7 @@ import contextlib
 import csv
 import json
 import os
+import pty
 import random
 import re
 import shutil
@@ -522,10 +523,12 @@ def run_command(command: str, slot: Slot, base: Base) -> Run:
     env.pop("TRIAGE_DATA_DIR", None)
     started = time.perf_counter()
     stdout_path, stderr_path = slot.path / ".stdout", slot.path / ".stderr"
+    # The review window needs a terminal to read keys from (none are sent).
+    master, terminal = pty.openpty() if command == "review" else (-1, -1)
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         proc = subprocess.Popen(
             command_line(command, slot, base),
-            stdin=subprocess.DEVNULL,
+            stdin=terminal if command == "review" else subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             env=env,
@@ -549,6 +552,9 @@ def run_command(command: str, slot: Slot, base: Base) -> Run:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if command == "review":
+            os.close(terminal)
+            os.close(master)
     run = Run("", command, returncode, _read(stdout_path), _read(stderr_path))
     run.seconds = time.perf_counter() - started
     if command == "review" and returncode is None:

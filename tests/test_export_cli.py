@@ -7,12 +7,14 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import PEOPLE, write_google
 from test_export import ADA, GRACE, LINKED, NO_MAIL, ROLE, SKIPPED, UNDECIDED, P, make_deck
 
 HEADER = ["First Name", "Last Name", "Email Address"]
@@ -216,3 +218,50 @@ def test_unknown_deck_and_missing_folder(data: Path, env: dict[str, str], tmp_pa
     proc = triage(data, env, "export", "--deck", "t", "-o", tmp_path / "missing" / "o.csv")
     assert proc.returncode == 2 and "no such folder" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_control_characters_in_an_import_never_reach_an_export(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A NUL and other C0 controls in an imported Google CSV (name, organisation,
+    title, notes, label, email, phone) are gone from every CSV export."""
+    from triage.store import Store
+
+    hostile = (
+        "A\x00da\x07",
+        "Love\x1blace\x00",
+        "Analytical\x00 Engines\x08",
+        "Mathe\x7fmatician",
+        "Met\x00 at the\x01 meetup",
+        "Friends\x02 ::: * myContacts",
+        "ada\x00@engines-example.com",
+        "",
+        "+1 415 555\x0c0101",
+    )
+    book = write_google(tmp_path / "contacts.csv", [hostile, *PEOPLE[1:]])
+    assert b"\x00" in book.read_bytes()
+    data = tmp_path / "data"
+    proc = triage(data, env, "import", "--deck", "t", book)
+    assert proc.returncode == 0, proc.stderr
+    store = Store.open(data)
+    try:
+        deck = store.deck("t")
+        assert deck is not None
+        for contact in list(store.iter_contacts(deck.id)):
+            store.decide(contact.id, "invite")
+    finally:
+        store.close()
+
+    for fmt in ("linkedin", "google", "outlook", "full"):
+        out = tmp_path / f"{fmt}.csv"
+        proc = triage(data, env, "export", "--deck", "t", "--format", fmt, "-o", out)
+        assert proc.returncode == 0, proc.stderr
+        written = out.read_bytes()
+        assert re.findall(rb"[\x00-\x1f\x7f]", written.replace(b"\r\n", b"")) == [], fmt
+        assert b"Ada," in written and b"Lovelace," in written, fmt
+    full = rows(tmp_path / "full.csv")
+    ada = dict(zip(full[0], full[1], strict=True))
+    assert ada["\ufeffName"] == "Ada Lovelace"
+    assert (ada["Organization"], ada["Title"]) == ("Analytical Engines", "Mathematician")
+    assert (ada["E-mails"], ada["Phones"]) == ("ada@engines-example.com", "'+14155550101")
+    assert (ada["Labels"], ada["Notes"]) == ("Friends", "Met at the meetup")

@@ -568,6 +568,116 @@ def test_absurdly_long_fields_are_trimmed() -> None:
     assert len(person.phones[0].number) == 500
 
 
+# --- control characters ------------------------------------------------------
+
+C0_AND_DEL = "".join(map(chr, range(0x20))) + "\x7f"
+
+
+def text_fields(person: Person) -> dict[str, str]:
+    """Every text a person carries into the store (and so into exports)."""
+    fields = {
+        "name": person.name,
+        "given": person.given,
+        "family": person.family,
+        "org": person.org,
+        "title": person.title,
+        "connected_on": person.connected_on,
+        "invited_on": person.invited_on,
+        "profile_url": person.profile_url,
+        "notes": person.notes,
+    }
+    fields.update({f"email {i}": e.address for i, e in enumerate(person.emails)})
+    fields.update({f"phone {i}": p.number for i, p in enumerate(person.phones)})
+    fields.update({f"label {i}": label for i, label in enumerate(person.labels)})
+    return fields
+
+
+def controls_in(text: str, allowed: str = "") -> set[str]:
+    return {c for c in text if c in C0_AND_DEL and c not in allowed}
+
+
+@pytest.mark.parametrize("field", ["full_name", "org", "title"])
+def test_control_characters_leave_one_line_fields(field: str) -> None:
+    raw = "\x00Ada\x07\tLove\x1blace\r\n\x0b\x7f  Jr\x00\x1f"
+    person = norm(**{field: raw})
+    assert getattr(person, "name" if field == "full_name" else field) == "Ada Lovelace Jr"
+
+
+def test_control_characters_leave_name_parts_and_labels() -> None:
+    person = norm(
+        given="A\x00da",
+        middle="\x01",
+        family="Love\nlace\x00",
+        labels=["Fri\x00ends", "\x00", "a\tb"],
+    )
+    assert (person.name, person.given, person.family) == ("Ada Love lace", "Ada", "Love lace")
+    assert person.labels == ["Friends", "a b"]
+
+
+def test_control_characters_leave_emails_and_phones() -> None:
+    person = norm(
+        emails=["ada\x00@example.com\x00", "bad\x07@@example.com"],
+        phones=["+1 415\x00 555 0101", "12\x1b34"],
+    )
+    assert person.emails == [Email("ada@example.com"), Email("bad@@example.com", valid=False)]
+    assert person.phones == [Phone("+14155550101"), Phone("1234", valid=False)]
+
+
+def test_notes_keep_tabs_and_line_breaks_only() -> None:
+    person = norm(notes="\x00 Met at\x07 PyCon\r\n\tsecond\x1b line\rthird\x0bfourth\x7f \x00")
+    assert person.notes == "Met at PyCon\n\tsecond line\nthird\nfourth"
+
+
+def test_control_characters_leave_the_linkedin_fields() -> None:
+    person = norm(
+        connected_on="\x0015 Jan\t2024\x00",
+        invited_on="2024-01-02\x1b",
+        profile_url="https://www.linkedin.com/in/\x00ada",
+    )
+    assert person.connected_on == "15 Jan 2024"
+    assert person.invited_on == "2024-01-02"
+    assert person.profile_url == "https://www.linkedin.com/in/ada"
+
+
+def test_text_without_control_characters_is_left_alone() -> None:
+    """The fast check (str.isprintable) also stops at other non-printable
+    characters, e.g. a no-break space or a zero-width joiner: kept as before."""
+    person = norm(full_name="Ada\u00a0Lovelace", org="A\u200dB", notes="a  b\u00a0c")
+    assert (person.name, person.org, person.notes) == ("Ada Lovelace", "A\u200dB", "a  b\u00a0c")
+
+
+controlled_text = st.text(
+    st.sampled_from("ab @.+1 \u00a0") | st.sampled_from(C0_AND_DEL), max_size=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(
+        RawRecord,
+        line=st.just(1),
+        full_name=controlled_text,
+        given=controlled_text,
+        middle=controlled_text,
+        family=controlled_text,
+        org=controlled_text,
+        title=controlled_text,
+        emails=st.lists(controlled_text, max_size=3),
+        phones=st.lists(controlled_text, max_size=3),
+        notes=controlled_text,
+        labels=st.lists(controlled_text, max_size=3),
+        connected_on=controlled_text,
+        invited_on=controlled_text,
+        profile_url=controlled_text,
+    )
+)
+def test_no_control_character_survives(record: RawRecord) -> None:
+    person = Normalizer("US")(record)
+    for name, text in text_fields(person).items():
+        allowed = "\t\n" if name == "notes" else ""
+        assert not controls_in(text, allowed), (name, text)
+
+
 # --- regions -----------------------------------------------------------------
 
 

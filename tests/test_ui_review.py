@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from textual import events
+
 from triage.config import Config
 from triage.store import Store, WalkFilter
 from triage.ui.app import ReviewApp
@@ -276,3 +279,28 @@ async def test_header_position_stays_right_without_recounting(
             for key in keys:
                 await pilot.press(key)
                 check()
+
+
+async def test_quit_key_read_before_the_screen_is_mounted_closes_cleanly(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key typed (or piped in) during start-up reaches the app before the
+    review screen has mounted its widgets; ``q`` then shuts Textual down
+    while the screen is still mounting.  The window closes without an error
+    and the deck keeps every decision."""
+    store, deck = store_deck
+    store.decide(ALAN, "skip")
+    before = (store.counts(deck.id), store.cursor(deck.id))
+    mount = ReviewApp.on_mount
+
+    def mount_then_quit_key(self: ReviewApp) -> None:
+        mount(self)
+        self.post_message(events.Key("q", "q"))  # as the terminal driver posts a key
+
+    monkeypatch.setattr(ReviewApp, "on_mount", mount_then_quit_key)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+    assert app.return_code == 0
+    assert (store.counts(deck.id), store.cursor(deck.id)) == before
+    assert store.contact(ALAN).decision == "skip"

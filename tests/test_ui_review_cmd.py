@@ -27,6 +27,13 @@ sys.stdin.read()
 """
 
 
+@pytest.fixture(autouse=True)
+def a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``review`` called in this process believes its input is a terminal
+    (the tests' standard input is not one)."""
+    monkeypatch.setattr("triage.review._reads_a_terminal", lambda: True)
+
+
 @pytest.fixture
 def no_window(monkeypatch: pytest.MonkeyPatch) -> list[ReviewApp]:
     """Replace ``ReviewApp.run`` so ``review`` returns at once; records the apps."""
@@ -123,3 +130,72 @@ def test_cli_exits_3_while_another_window_holds_the_deck(
     assert result.returncode == 3
     assert str(proc.pid) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_review_without_a_terminal_is_refused_in_one_line(
+    store_deck: tuple[Store, Any], data_dir: Path, tmp_path: Path
+) -> None:
+    """Input from a file, a pipe or nothing: a one-line usage error at once
+    (not a window spinning on closed input), the deck untouched."""
+    store, deck = store_deck
+    before = (store.counts(deck.id), store.cursor(deck.id))
+    env = {**os.environ, "TRIAGE_CONFIG": str(tmp_path / "no-config.toml")}
+    for stdin in (subprocess.DEVNULL, b"q\n"):
+        result = subprocess.run(
+            [sys.executable, "-m", "triage", "--data-dir", str(data_dir), "review", "--deck", "t"],
+            capture_output=True,
+            timeout=60,
+            env=env,
+            **({"stdin": stdin} if stdin == subprocess.DEVNULL else {"input": stdin}),
+        )
+        err = result.stderr.decode()
+        assert result.returncode == 2, err
+        assert err.count("\n") == 1 and "needs a terminal" in err and "Traceback" not in err
+    demo = subprocess.run(
+        [sys.executable, "-m", "triage", "--data-dir", str(tmp_path / "d"), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert demo.returncode == 2 and "needs a terminal" in demo.stderr
+    assert (store.counts(deck.id), store.cursor(deck.id)) == before
+
+
+def test_quit_typed_before_the_first_card_exits_0_in_a_terminal(
+    store_deck: tuple[Store, Any], data_dir: Path, tmp_path: Path
+) -> None:
+    """``q`` already waiting in the terminal when ``triage review`` starts (typed
+    during start-up) is read before the window has mounted its widgets: the
+    window closes without a traceback, exit 0, and the deck is as it was."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench import campaign_crash
+
+    why = campaign_crash.pty_available()
+    if why is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"no pseudo-terminal in CI: {why}")
+        pytest.skip(why)
+    store, deck = store_deck
+    store.decide(store.walk_first(deck.id, "name") or 0, "invite")
+    before = (store.counts(deck.id), store.cursor(deck.id))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env |= {"TERM": "xterm-256color", "TRIAGE_CONFIG": str(tmp_path / "no-config.toml")}
+    argv = [sys.executable, "-m", "triage", "--data-dir", str(data_dir), "review", "--deck", "t"]
+    term = campaign_crash.Terminal(argv, env, lambda lines: None)
+    try:
+        term.send(b"q")  # in the terminal's input before the app reads anything
+        term.wait_until(lambda: term.eof, timeout=60)
+        code = term.proc.wait(timeout=30)
+    finally:
+        if term.proc.poll() is None:
+            term.kill()
+        term.close()
+    shown = term.tail.decode("utf-8", "replace") + term.text()
+    assert "Traceback" not in shown and "NoMatches" not in shown, shown[-2000:]
+    assert code == 0
+    assert (store.counts(deck.id), store.cursor(deck.id)) == before
+    assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -141,8 +141,8 @@ class Merger:
     as they go), and the new keys are written with one ``executemany``.
     """
 
-    SPILL = 300_000
-    CACHE_KIB = 24 * 1024  # SQLite's page cache for the tables, once spilled
+    SPILL = 200_000
+    CACHE_KIB = 16 * 1024  # SQLite's page cache for the tables, once spilled
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

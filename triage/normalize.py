@@ -99,14 +99,53 @@ def _fold(text: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text)).split())
 
 
+# C0 control characters and DEL.  Exports must not carry them (a NUL can make
+# a CSV reader fail or take the file for binary).  In one-line fields the ones
+# str.split() counts as whitespace (TAB, LF, VT, FF, CR, FS..US) become a
+# space and the others are dropped; notes keep their TABs and line breaks.
+# The tables are applied only when ``str.isprintable()`` says there may be
+# something to remove: that check costs a few tens of nanoseconds on an
+# ordinary field, a translation about ten times more.
+_CONTROLS = [*range(0x20), 0x7F]
+_ONE_LINE: dict[int, str | None] = {c: " " if chr(c).isspace() else None for c in _CONTROLS}
+_MULTI_LINE: dict[int, str | None] = {c: None for c in _CONTROLS if chr(c) not in "\t\n"}
+_MULTI_LINE.update({ord("\v"): "\n", ord("\f"): "\n", ord("\r"): "\n"})
+
+
+def _one_line(text: str, limit: int) -> str:
+    """``text`` stripped, without control characters (whitespace ones become
+    spaces) and cut to ``limit`` characters."""
+    if not text.isprintable():
+        text = text.translate(_ONE_LINE)
+    return text.strip()[:limit]
+
+
+def _notes(text: str) -> str:
+    """Notes without control characters other than TAB and line breaks
+    (CRLF, CR, VT and FF become LF), stripped and cut to NOTES_LIMIT."""
+    if len(text) > NOTES_LIMIT:
+        text = text[: NOTES_LIMIT * 2]
+    if not text.isprintable():
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        text = text.translate(_MULTI_LINE)
+    return text.strip()[:NOTES_LIMIT]
+
+
 def _clip(text: str, limit: int) -> str:
-    """Whitespace collapsed and cut to ``limit`` characters (a 10 MB cell is cut
-    before it is split, so it cannot cost more than a normal one)."""
+    """Whitespace collapsed, control characters dropped and cut to ``limit``
+    characters (a 10 MB cell is cut before it is split, so it cannot cost
+    more than a normal one)."""
     if not text:
         return text
     if len(text) <= limit:
-        return " ".join(text.split())
-    return " ".join(text[: limit * 4].split())[:limit]
+        if text.isprintable():
+            return " ".join(text.split())
+        return " ".join(text.translate(_ONE_LINE).split())
+    text = text[: limit * 4]
+    if not text.isprintable():
+        text = text.translate(_ONE_LINE)
+    return " ".join(text.split())[:limit]
 
 
 def name_key(name: str) -> str:
@@ -438,10 +477,10 @@ class Normalizer:
             given, family = _split_name(name)
         if not name:
             name = org or (phones[0].number if phones else "") or "(no name)"
-        connected_on = record.connected_on.strip()[:NAME_LIMIT]
+        connected_on = record.connected_on and _one_line(record.connected_on, NAME_LIMIT)
         if connected_on:
             flags |= _CONNECTED
-        invited_on = record.invited_on.strip()[:NAME_LIMIT]
+        invited_on = record.invited_on and _one_line(record.invited_on, NAME_LIMIT)
         if invited_on:
             flags |= _INVITED
         labels: list[str] = []
@@ -459,11 +498,11 @@ class Normalizer:
             _clip(record.title, NAME_LIMIT),
             emails,
             phones,
-            record.notes.strip()[:NOTES_LIMIT],
+            record.notes and _notes(record.notes),
             labels,
             connected_on,
             invited_on,
-            record.profile_url.strip()[:NAME_LIMIT],
+            record.profile_url and _one_line(record.profile_url, NAME_LIMIT),
             flags,
         )
 
@@ -490,7 +529,7 @@ class Normalizer:
         seen: set[str] = set()
         flags = 0
         for raw in raws:
-            text = raw.strip()
+            text = raw.strip() if raw.isprintable() else raw.translate(_ONE_LINE).strip()
             if not text:
                 continue
             if ":" in text or "<" in text or text[-1] in ",;>":
@@ -537,7 +576,7 @@ class Normalizer:
         seen: set[str] = set()
         phones: list[Phone] = []
         for raw in raws:
-            text = raw.strip()
+            text = raw.strip() if raw.isprintable() else raw.translate(_ONE_LINE).strip()
             if text[:1] in "tT" and text[:4].lower() == "tel:":
                 text = text[4:].strip()
             if not text or not _DIGIT.search(text):

@@ -35,6 +35,12 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
     except DeckLocked as exc:
         raise StateError(str(exc)) from None
     try:
+        if not _reads_a_terminal():
+            # Textual would draw, then spin on the closed input for ever.
+            raise UsageError(
+                "review needs a terminal: its standard input is a file, a pipe or closed"
+                " (use `triage status` or `triage export` in scripts)"
+            )
         store.prepare_order(deck, order)
         # The first card is looked up on a thread while Textual is imported;
         # the store is left to that thread until the screen (or the finally
@@ -62,3 +68,13 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
 
         raise StateError(describe_db_error(store.path, app.database_error))
     return int(app.return_code or 0)
+
+
+def _reads_a_terminal() -> bool:
+    import sys
+
+    stdin = sys.__stdin__
+    try:
+        return stdin is not None and stdin.isatty()
+    except ValueError:  # closed
+        return False

@@ -102,6 +102,15 @@ class ReviewScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        # A key that quits can arrive before this handler runs (typed during
+        # start-up, or piped in).  Textual then shuts down while the screen
+        # is still mounting its widgets, and the widgets it would start after
+        # that never compose: the card is missing and query_one raised
+        # NoMatches.  An app on its way out has nothing to draw (is_attached
+        # is False once App.exit was called); triage.review still waits for
+        # the start-up lookup, and nothing was written yet.
+        if not self.is_attached:
+            return
         self._header = self.query_one(ProgressHeader)
         self._card = self.query_one(ContactCard)
         self._side = self.query_one(SidePanel)
