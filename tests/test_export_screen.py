@@ -302,3 +302,39 @@ async def test_a_failed_write_says_so_and_keeps_the_dialog(
         assert not app.dialog.query_one("#export-go", Button).disabled  # can try again
     assert list(out_dir.iterdir()) == []
     assert exported(*deck) == 0
+
+
+async def test_the_summary_under_the_dialog_counts_the_export(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Deck], out_dir: Path
+) -> None:
+    """Exporting from the summary: back on it, the headline no longer says
+    the exported people are waiting."""
+    from triage.ui.summary import SummaryScreen
+
+    store, deck = store_deck
+    invited = [
+        c for c in store.iter_contacts(deck.id) if c.primary_email and not c.has("connected")
+    ][:2]
+    for c in invited:
+        store.decide(c.id, "invite")
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.push_screen(SummaryScreen(store.status(deck)))
+        await pilot.pause()
+
+        def headline() -> str:
+            return str(app.screen.query_one("#summary-headline", Static).content)
+
+        assert "2 invited people are ready to export (e)." in headline()
+        await pilot.press("e")
+        await ready(pilot)
+        app.screen.query_one("#export-path", Input).value = str(out_dir / "s.csv")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await ready(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+        assert "ready to export" not in headline()
+    assert store.status(deck).to_export == 0

@@ -152,4 +152,13 @@ class ReviewApp(App[None]):
         # Imported here: the dialog and its writers cost start-up time.
         from triage.ui.export_screen import ExportScreen
 
-        self.push_screen(ExportScreen(self.store.path.parent, self.deck, self.config))
+        self.push_screen(
+            ExportScreen(self.store.path.parent, self.deck, self.config), self._exported
+        )
+
+    def _exported(self, written: str | None) -> None:
+        """A summary under the dialog shows the new to-export count."""
+        from triage.ui.summary import SummaryScreen
+
+        if written and isinstance(self.screen, SummaryScreen):
+            self.screen.show_status(self.store.status(self.deck))

@@ -102,6 +102,11 @@ class SummaryScreen(Screen[str | None]):
                 yield Button("Quit (q)", id="summary-quit")
         yield Footer(compact=True)
 
+    def show_status(self, status: DeckStatus) -> None:
+        """Counts changed under the summary (an export): draw it again."""
+        self.status = status
+        self.refresh(recompose=True)
+
     @on(Button.Pressed, "#summary-export")
     async def _export(self) -> None:
         await self.run_action("app.export")
