@@ -171,3 +171,38 @@ def test_data_dir_from_environment(tmp_path, book):
     assert proc.returncode == 0, proc.stderr
     assert (env_dir / "triage.db").exists()
     assert oct((env_dir / "triage.db").stat().st_mode & 0o777) == "0o600"
+
+
+def test_damage_that_reads_cannot_see_stops_import_and_export(tmp_path, book):
+    """Pages the b-tree no longer reaches (here: a freelist cut off in the
+    header) read fine, so status still answers; import and export, which
+    write, run quick_check first: exit 3, one line, the file untouched."""
+    data = tmp_path / "data"
+    assert run(data, "import", str(book)).returncode == 0
+    db = data / "triage.db"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE contacts SET decision = 'invite'")
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.executemany("INSERT INTO scratch VALUES (?)", [("x" * 3000,)] * 50)
+    conn.commit()
+    conn.execute("DROP TABLE scratch")  # ~50 free pages
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    raw = bytearray(db.read_bytes())
+    assert int.from_bytes(raw[36:40], "big") > 10  # free pages counted in the header
+    raw[32:40] = bytes(8)  # no freelist: those pages are now lost to the b-trees
+    db.write_bytes(bytes(raw))
+    before = db.read_bytes()
+    assert run(data, "status").returncode == 0
+    for args in (("import", str(book)), ("export", "-o", str(tmp_path / "out.csv"))):
+        proc = run(data, *args)
+        assert proc.returncode == 3, proc.stderr
+        assert (
+            proc.stderr.count("\n") == 1
+            and "damaged" in proc.stderr
+            and "never used" in proc.stderr
+        )
+        no_traceback(proc)
+        assert db.read_bytes() == before
+    assert not (tmp_path / "out.csv").exists()

@@ -338,3 +338,36 @@ async def test_the_summary_under_the_dialog_counts_the_export(
         assert isinstance(app.screen, SummaryScreen)
         assert "ready to export" not in headline()
     assert store.status(deck).to_export == 0
+
+
+async def test_a_damaged_database_is_named_and_nothing_can_be_written(
+    deck: tuple[Path, Deck], out_dir: Path
+) -> None:
+    """Damage only quick_check sees (pages no b-tree reaches): the dialog
+    says the database is damaged and offers nothing to write."""
+    import sqlite3
+
+    data, _ = deck
+    db = data / "triage.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.executemany("INSERT INTO scratch VALUES (?)", [("x" * 3000,)] * 50)
+    conn.commit()
+    conn.execute("DROP TABLE scratch")
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    raw = bytearray(db.read_bytes())
+    raw[32:40] = bytes(8)  # the freelist cut off: its pages are never used
+    db.write_bytes(bytes(raw))
+    app = host(deck)
+    async with app.run_test() as pilot:
+        await ready(pilot)
+        summary = text(app, "#export-summary")
+        assert summary.startswith("The deck cannot be read:") and "damaged" in summary
+        assert app.dialog.query_one("#export-go", Button).disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is app.dialog
+    assert list(out_dir.iterdir()) == []
+    assert db.read_bytes() == bytes(raw)

@@ -164,11 +164,13 @@ class ExportPlan:
 
 
 def load_invited(store: Store, deck: Deck) -> Invited:
-    """Every invited person of ``deck``, oldest decision first (``decided_at, id``).
+    """Every invited person of ``deck``, oldest decision first (``decided_at, id``),
+    from a database that passes ``quick_check`` (:meth:`Store.verify`).
 
     The cyclic garbage collector is paused while the objects are built: with
     100,000 people its repeated full passes cost more than the reading itself
     (2-3x slower without the pause in bench/bench_export.py)."""
+    store.verify()
     with _gc_paused():
         people = list(
             store.iter_contacts(deck.id, "AND decision = ?", (INVITE,), order="decided_at, id")

@@ -152,6 +152,7 @@ def _run_import(
 ) -> ImportReport:
     started = time.perf_counter()
     opened = [_open(Path(p), format, mapping) for p in paths]
+    store.verify()
     # Contact files first, so invitations can find the people they name.
     opened.sort(key=lambda f: f.format == "invitations")
     report = ImportReport(deck_name, [])

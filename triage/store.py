@@ -761,6 +761,17 @@ class Store:
             self._counts[deck_id] = cached
         return Counts(cached.contacts, cached.invite, cached.skip, cached.undecided)
 
+    def verify(self) -> None:
+        """``PRAGMA quick_check`` (about 2 µs a contact) before a command
+        that writes an import or an export: a damaged b-tree page can still
+        read, yet hide rows, and the command would spread the damage into
+        the deck or into a file to upload.  Raises DatabaseError, which the
+        commands report as a damaged database (exit 3)."""
+        (first,) = self.conn.execute("PRAGMA quick_check(1)").fetchone()
+        if first != "ok":  # e.g. "*** in database main ***\nPage 5 is never used"
+            detail = " ".join(str(first).replace("*** in database main ***", "").split())
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {detail}")
+
     def forget_counts(self) -> None:
         self._counts.clear()
 

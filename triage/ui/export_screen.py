@@ -9,6 +9,7 @@ written, or ``None`` when cancelled.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import ClassVar
 
@@ -37,7 +38,7 @@ from triage.export import (
     suffix_for,
     write_export,
 )
-from triage.store import Deck, Store
+from triage.store import DB_NAME, Deck, Store, describe_db_error
 
 FORMAT_LABELS = {
     "linkedin": "LinkedIn upload (First Name, Last Name, Email)",
@@ -255,7 +256,12 @@ class ExportScreen(ModalScreen[str | None]):
             finally:
                 store.close()
         except Exception as exc:  # shown in the dialog, never a traceback
-            self.app.call_from_thread(self._show, f"The deck cannot be read: {exc}", [])
+            why = (
+                describe_db_error(self.data_dir / DB_NAME, exc)
+                if isinstance(exc, sqlite3.Error)
+                else str(exc)
+            )
+            self.app.call_from_thread(self._show, f"The deck cannot be read: {why}", [])
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, invited)
