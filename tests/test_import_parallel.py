@@ -616,7 +616,7 @@ def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
     from triage.importers import open_file
     from triage.model import Problem, Source
     from triage.normalize import Normalizer
-    from triage.store import _insert_row, encode_sources
+    from triage.rows import encode_sources, insert_row
 
     normalize = Normalizer("US")
     files = [
@@ -637,7 +637,7 @@ def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
             source = Source(path.name, person.line, 7, str(path))
             line, email_keys, phones, name_hash, row = prepare(person, encode_sources([source]))
             contact = dataclasses.replace(new_contact(person, stable_key(person), source), id=9)
-            assert (9, 3, *row, 5) == _insert_row(3, contact, 5)
+            assert (9, 3, *row, 5) == insert_row(3, contact, 5)
             assert line == person.line
             assert email_keys == tuple(email_key(e.address) for e in person.emails)
             assert phones == tuple(p.number for p in person.phones if p.valid)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from triage.importing import ImportFailed, run_import
-from triage.store import ContactWriter, Store
+from triage.store import Store
+from triage.writer import ContactWriter
 
 GOOGLE_HEADER = (
     "First Name,Middle Name,Last Name,Organization Name,Organization Title,Notes,Labels,"

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage.cli import StateError, UsageError, data_dir, print_json
-from triage.store import Deck, Store, StoreError, close_keeping_files, describe_db_error
+from triage.dbfile import StoreError, close_keeping_files, describe_db_error
+from triage.store import Deck, Store
 
 if TYPE_CHECKING:
     from triage.importing import ImportReport

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
 from triage.normalize import Person, email_key, name_key, names_compatible
-from triage.store import Row, encode_emails, encode_list, encode_phones, search_words
+from triage.rows import Row, encode_emails, encode_list, encode_phones, search_words
 
 # Flags that describe the contact's data and are recomputed after a merge.
 _DERIVED = (

@@ -21,6 +21,7 @@ from typing import TextIO
 
 from triage.cli import StateError, UsageError
 from triage.config import ConfigError, load_config
+from triage.dbfile import describe_db_error
 from triage.export import (
     ExportError,
     ExportPlan,
@@ -29,7 +30,7 @@ from triage.export import (
     write_export,
     write_stream,
 )
-from triage.store import Deck, Store, describe_db_error
+from triage.store import Deck, Store
 
 STDOUT_NAME = "(standard output)"
 

@@ -32,7 +32,8 @@ from triage.importers.base import FormatError
 from triage.importers.chunks import splittable
 from triage.model import FLAG_BITS, FLAGS, Problem, RawRecord, Source
 from triage.normalize import name_key
-from triage.store import Deck, Row, Store, encode_source_parts
+from triage.rows import Row, encode_source_parts
+from triage.store import Deck, Store
 
 # Flags worth a line in the report (merged is reported as its own count).
 _REPORTED_FLAGS = tuple(f for f in FLAGS if f not in ("merged", "connected", "invited"))

@@ -64,7 +64,7 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
     finally:
         lock.release()
     if app.database_error is not None:
-        from triage.store import describe_db_error
+        from triage.dbfile import describe_db_error
 
         raise StateError(describe_db_error(store.path, app.database_error))
     return int(app.return_code or 0)

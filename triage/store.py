@@ -16,10 +16,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
+from triage.dbfile import (
+    StoreError,
+    check_database,
+    check_file,
+    close_keeping_files,
+    create_database,
+    describe_db_error,
+)
 from triage.lock import DeckLock
 from triage.model import (
     DECISIONS,
@@ -28,17 +35,19 @@ from triage.model import (
     INVITE,
     UNDECIDED,
     Contact,
-    Email,
-    Phone,
-    Source,
+)
+from triage.rows import (
+    CONTACT_COLUMNS,
+    INSERT_SQL,
+    UPDATE_SQL,
+    data_columns,
+    decode_contacts,
+    insert_row,
 )
 from triage.schema import LAZY_INDEXES, ORDERS, WALK_INDEXES, SchemaTooNew, migrate
+from triage.writer import ContactWriter
 
 DB_NAME = "triage.db"
-
-
-class StoreError(Exception):
-    """A state problem the user must act on (exit code 3).  One line."""
 
 
 def now() -> str:
@@ -119,97 +128,6 @@ class DeckStatus:
         }
 
 
-# The four JSON columns come back as one JSON array per row, so a batch of
-# rows is decoded by a single json.loads (one C call instead of four per row).
-_CONTACT_COLUMNS = (
-    "id, deck_id, key, name, given, family, org, title, notes, flags, decision, decided_at,"
-    " note, connected_on, invited_on, profile_url, exported_at,"
-    " '[' || emails || ',' || phones || ',' || labels || ',' || sources || ']'"
-)
-
-
-def _decode_contacts(rows: Sequence[Sequence[Any]]) -> list[Contact]:
-    blobs = json.loads("[" + ",".join([r[17] for r in rows]) + "]") if rows else []
-    return [
-        Contact(
-            id=row[0],
-            deck_id=row[1],
-            key=row[2],
-            name=row[3],
-            given=row[4],
-            family=row[5],
-            org=row[6],
-            title=row[7],
-            emails=[Email(a, bool(v), bool(r)) for a, v, r in emails],
-            phones=[Phone(n, bool(v)) for n, v in phones],
-            notes=row[8],
-            labels=labels,
-            sources=[Source(f, ln, imp, path) for f, ln, imp, path in sources],
-            flags=row[9],
-            decision=row[10],
-            decided_at=row[11],
-            note=row[12],
-            connected_on=row[13],
-            invited_on=row[14],
-            profile_url=row[15],
-            exported_at=row[16],
-        )
-        for row, (emails, phones, labels, sources) in zip(rows, blobs, strict=True)
-    ]
-
-
-# The JSON columns are written by hand around the C string quoter: on the
-# import's hot path json.dumps costs more than everything else per contact
-# (it builds an encoder per call).  json.loads reads them back.
-def encode_list(items: list[str]) -> str:
-    return "[" + ",".join([_quote(x) for x in items]) + "]" if items else "[]"
-
-
-def encode_emails(emails: list[Email]) -> str:
-    return (
-        "["
-        + ",".join([f"[{_quote(e.address)},{int(e.valid)},{int(e.role)}]" for e in emails])
-        + "]"
-    )
-
-
-def encode_phones(phones: list[Phone]) -> str:
-    return "[" + ",".join([f"[{_quote(p.number)},{int(p.valid)}]" for p in phones]) + "]"
-
-
-def encode_sources(sources: list[Source]) -> str:
-    return (
-        "["
-        + ",".join(
-            [
-                f"[{_quote(s.file)},{int(s.line)},{int(s.import_id)},{_quote(s.path)}]"
-                for s in sources
-            ]
-        )
-        + "]"
-    )
-
-
-def encode_source_parts(file: str, import_id: int, path: str) -> tuple[str, str]:
-    """(before, after): ``encode_sources([Source(file, line, import_id, path)])``
-    is ``before + str(line) + after``, for a whole file's records at once."""
-    return f"[[{_quote(file)},", f",{int(import_id)},{_quote(path)}]]"
-
-
-def decode_sources(text: str) -> list[Source]:
-    return [Source(f, ln, imp, path) for f, ln, imp, path in json.loads(text)]
-
-
-def search_text(c: Contact) -> str:
-    return search_words(c.name, c.org, c.title, c.emails)
-
-
-def search_words(name: str, org: str, title: str, emails: list[Email]) -> str:
-    """What the search column holds for a contact with these fields."""
-    parts = [name, org, title, *[e.address for e in emails]]
-    return " ".join([p for p in parts if p]).casefold()
-
-
 def _filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
     if flt.kind == "all":
         return "", ()
@@ -268,8 +186,8 @@ class Store:
         old_umask = os.umask(0o077)  # WAL and SHM files: private too
         try:
             if not os.path.lexists(path):
-                _create_database(path)
-            _check_file(path)
+                create_database(path)
+            check_file(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             try:
                 conn.execute("PRAGMA busy_timeout = 5000")
@@ -277,7 +195,7 @@ class Store:
                 # would read as fewer or other rows into an error (no measurable
                 # cost: a 100,000-contact scan takes the same time).
                 conn.execute("PRAGMA cell_size_check = ON")
-                _check_database(conn, path)  # reads only
+                check_database(conn, path)  # reads only
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":
                     raise StoreError(f"{path}: cannot use write-ahead logging ({mode})")
@@ -351,11 +269,11 @@ class Store:
 
     def contact(self, contact_id: int, *, with_tags: bool = True) -> Contact:
         row = self.conn.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
         ).fetchone()
         if row is None:
             raise KeyError(contact_id)
-        (contact,) = _decode_contacts([row])
+        (contact,) = decode_contacts([row])
         if with_tags:
             contact.tags = self.tags_of(contact_id)
         return contact
@@ -375,11 +293,11 @@ class Store:
     ) -> Iterator[Contact]:
         """Stream contacts (without tags) in batches; for exports and reports."""
         cur = self.conn.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE deck_id = ? {where} ORDER BY {order}",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE deck_id = ? {where} ORDER BY {order}",
             (deck_id, *params),
         )
         while rows := cur.fetchmany(1000):
-            yield from _decode_contacts(rows)
+            yield from decode_contacts(rows)
 
     # -- the walk --------------------------------------------------------------
 
@@ -511,11 +429,11 @@ class Store:
             return []
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self.conn.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE deck_id = ?"
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE deck_id = ?"
             " AND search LIKE ? ESCAPE '\\' ORDER BY r_event LIMIT ?",
             (deck_id, pattern, limit),
         ).fetchall()
-        return _decode_contacts(rows)
+        return decode_contacts(rows)
 
     def set_cursor(self, deck_id: int, contact_id: int | None) -> None:
         self.conn.execute("UPDATE decks SET cursor_id = ? WHERE id = ?", (contact_id, deck_id))
@@ -723,7 +641,7 @@ class Store:
     def insert_contact(self, deck_id: int, c: Contact, rank: int) -> int:
         """Insert one contact (an id already set on ``c`` is kept); ``rank``
         is its place in the event walk."""
-        cur = self.conn.execute(_INSERT_SQL, _insert_row(deck_id, c, rank))
+        cur = self.conn.execute(INSERT_SQL, insert_row(deck_id, c, rank))
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -733,7 +651,7 @@ class Store:
     def update_contact(self, c: Contact) -> None:
         """Write a contact's imported data; decisions, tags and notes are never
         touched by an import."""
-        self.conn.execute(_UPDATE_SQL, (*_data_columns(c), c.id))
+        self.conn.execute(UPDATE_SQL, (*data_columns(c), c.id))
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
         self.conn.execute(
@@ -827,291 +745,3 @@ class Store:
                 "INSERT INTO exports (deck_id, at, path, format, count) VALUES (?, ?, ?, ?, ?)",
                 (deck_id, at, path, fmt, len(contact_ids)),
             )
-
-
-_INSERT_SQL = (
-    "INSERT INTO contacts (id, deck_id, key, name, given, family, org, title, emails, phones,"
-    " notes, labels, sources, search, flags, connected_on, invited_on, profile_url, r_event)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-# An import's changes to a contact (decisions, tags and notes are never touched).
-_UPDATE_SQL = (
-    "UPDATE contacts SET name = ?, given = ?, family = ?, org = ?, title = ?,"
-    " emails = ?, phones = ?, notes = ?, labels = ?, sources = ?, search = ?,"
-    " flags = ?, connected_on = ?, invited_on = ?, profile_url = ? WHERE id = ?"
-)
-
-
-def _insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
-    return (
-        c.id or None,
-        deck_id,
-        c.key,
-        *_data_columns(c),
-        rank,
-    )
-
-
-def _data_columns(c: Contact) -> tuple[Any, ...]:
-    """The imported data of a contact, encoded, in the column order shared by
-    the INSERT and the UPDATE (name … profile_url)."""
-    return (
-        c.name,
-        c.given,
-        c.family,
-        c.org,
-        c.title,
-        encode_emails(c.emails),
-        encode_phones(c.phones),
-        c.notes,
-        encode_list(c.labels),
-        encode_sources(c.sources),
-        search_text(c),
-        c.flags,
-        c.connected_on,
-        c.invited_on,
-        c.profile_url,
-    )
-
-
-# A new contact encoded by the import (its worker processes): the columns of
-# _INSERT_SQL after id and deck_id and before the rank, i.e. (key, name, given,
-# family, org, title, emails, phones, notes, labels, sources, search, flags,
-# connected_on, invited_on, profile_url), the JSON ones by the encode_* functions.
-Row = tuple[Any, ...]
-
-
-class ContactWriter:
-    """Buffered writes for one import, inside its transaction.
-
-    Ids are handed out here so new contacts can be written in batches
-    (``executemany``) and still be found by later records of the same import:
-    a record that merges into a contact still in the buffer changes the
-    buffered object itself.  A new contact comes as a :class:`Contact` or as
-    a :data:`Row` already encoded; a buffered row becomes a Contact only when
-    a later record merges into it (:meth:`get`).  Contacts of earlier imports
-    that records merge into are held too, and written back once per batch:
-    a person met thousands of times is decoded and encoded once a batch,
-    not once a record.
-    """
-
-    BATCH = 2000
-
-    def __init__(self, store: Store, deck_id: int) -> None:
-        self.store = store
-        self.deck_id = deck_id
-        self.next_id = int(
-            store.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
-        )
-        self.pending: dict[int, tuple[Contact | Row, int]] = {}
-        self.held: dict[int, Contact] = {}  # earlier contacts read for a merge
-        self.dirty: set[int] = set()  # … and changed by it
-
-    def add(self, contact: Contact | Row, rank: int) -> int:
-        contact_id = self.next_id
-        self.next_id = contact_id + 1
-        if isinstance(contact, Contact):
-            contact.id = contact_id
-        self.pending[contact_id] = (contact, rank)
-        if len(self.pending) >= self.BATCH:
-            self.flush()
-        return contact_id
-
-    def get(self, contact_id: int) -> Contact:
-        held = self.pending.get(contact_id)
-        if held is None:
-            contact = self.held.get(contact_id)
-            if contact is None:
-                if len(self.held) >= self.BATCH:
-                    self.flush()
-                contact = self.held[contact_id] = self.store.contact(contact_id, with_tags=False)
-            return contact
-        item, rank = held
-        if isinstance(item, Contact):
-            return item
-        contact = self._decode(contact_id, item)
-        self.pending[contact_id] = (contact, rank)
-        return contact
-
-    def _decode(self, contact_id: int, row: Row) -> Contact:
-        (key, name, given, family, org, title, emails, phones, notes, labels, sources,
-         _search, flags, connected_on, invited_on, profile_url) = row  # fmt: skip
-        return Contact(
-            id=contact_id,
-            deck_id=self.deck_id,
-            key=key,
-            name=name,
-            given=given,
-            family=family,
-            org=org,
-            title=title,
-            emails=[Email(a, bool(v), bool(r)) for a, v, r in json.loads(emails)],
-            phones=[Phone(n, bool(v)) for n, v in json.loads(phones)],
-            notes=notes,
-            labels=json.loads(labels),
-            sources=decode_sources(sources),
-            flags=flags,
-            connected_on=connected_on,
-            invited_on=invited_on,
-            profile_url=profile_url,
-        )
-
-    def update(self, contact: Contact) -> None:
-        """``contact`` (from :meth:`get`) changed: buffered ones are written
-        as they are, held ones when the writer flushes."""
-        if contact.id not in self.pending:
-            self.held[contact.id] = contact
-            self.dirty.add(contact.id)
-
-    def flush(self) -> None:
-        conn = self.store.conn
-        if self.pending:
-            deck_id = self.deck_id
-            conn.executemany(
-                _INSERT_SQL,
-                [
-                    _insert_row(deck_id, item, rank)
-                    if isinstance(item, Contact)
-                    else (contact_id, deck_id, *item, rank)
-                    for contact_id, (item, rank) in self.pending.items()
-                ],
-            )
-            self.pending.clear()
-        if self.dirty:
-            conn.executemany(
-                _UPDATE_SQL, [(*_data_columns(self.held[i]), i) for i in sorted(self.dirty)]
-            )
-            self.dirty.clear()
-        self.held.clear()
-
-
-def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
-    """One line for the user about a database error (a state problem, exit 3)."""
-    text = str(exc)
-    low = text.lower()
-    if "not a database" in low or "malformed" in low or "corrupt" in low:
-        return (
-            f"{path}: the database is damaged ({text}); it was left untouched. Move it aside"
-            f" (with {path.name}-wal if there is one) to start afresh, or restore a backup"
-        )
-    if "readonly" in low or "read-only" in low or "unable to open" in low:
-        return (
-            f"{path}: cannot write the database ({text}); check the permissions of"
-            f" {path.parent} and the files in it"
-        )
-    if "full" in low:
-        return f"{path}: the disk is full ({text}); nothing was changed"
-    if "disk i/o error" in low:
-        return (
-            f"{path}: the database could not be read or written ({text}): is the disk full"
-            " or failing? Nothing was changed"
-        )
-    if "locked" in low or "busy" in low:
-        return f"{path}: the database is busy in another process ({text}); try again"
-    if isinstance(exc, sqlite3.IntegrityError):  # our writes respect the schema: damage
-        return (
-            f"{path}: the database refused the change ({text}); it may be damaged."
-            " Nothing was changed; if this persists, restore a backup"
-        )
-    return f"{path}: database error ({text})"
-
-
-# -- opening: the helpers of Store.open ----------------------------------------------
-
-# Tables every triage database has had since schema 1.
-_CORE_TABLES = frozenset({"decks", "contacts"})
-
-
-def _create_database(path: Path) -> None:
-    """Build a new, empty database beside ``path`` and link it into place
-    (no-clobber), so ``path`` never exists half-made.  A leftover ``-wal``
-    without its database is not adopted: SQLite would replay it into the new
-    file."""
-    import secrets
-
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        raise StoreError(
-            f"{path} is missing but {wal.name} is still there; it belongs to the database"
-            " that was moved or deleted: move it aside too, then try again"
-        )
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    try:
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            migrate(conn)
-        finally:
-            conn.close()  # checkpoints: everything is in ``tmp`` now
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process was first: use its database
-        except OSError:  # a file system without hard links
-            if not os.path.lexists(path):
-                os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-
-
-def _check_file(path: Path) -> None:
-    if not path.is_file():
-        raise StoreError(f"{path} is not a file; move it aside to start afresh")
-    if path.stat().st_size == 0:
-        raise StoreError(
-            f"{path}: the file is empty (0 bytes), not a triage database; it was left"
-            " untouched. Move it aside to start afresh, or restore a backup"
-        )
-
-
-def _check_database(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse what is not a triage database of a version this one reads,
-    reading only (raises StoreError, or sqlite3.DatabaseError for a file that
-    is no database or is damaged)."""
-    from triage.schema import SCHEMA_VERSION
-
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if version > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"it was written by a newer triage (schema {version}; this one reads up to "
-            f"{SCHEMA_VERSION}); upgrade triage"
-        )
-    if version == 0 and tables >= _CORE_TABLES:
-        raise StoreError(
-            f"{path}: the database is damaged (its schema version is missing); it was left"
-            " untouched. Move it aside to start afresh, or restore a backup"
-        )
-    if version == 0 and tables:
-        raise StoreError(
-            f"{path}: not a triage database (another program's SQLite database); it was left"
-            " untouched. Move it aside, or choose another --data-dir"
-        )
-    if version > 0 and not tables >= _CORE_TABLES:
-        raise StoreError(
-            f"{path}: the database is damaged (schema {version} without its tables); it was"
-            " left untouched. Move it aside to start afresh, or restore a backup"
-        )
-
-
-def close_keeping_files(conn: sqlite3.Connection, path: Path) -> None:
-    """Close ``conn`` after a database error without touching the files.
-
-    The last connection to close checkpoints the ``-wal`` into the database
-    file and deletes it: on a damaged file that would write into it.  A
-    read-only connection opened first holds a shared lock, so ``conn`` is not
-    the last one; being read-only, it never checkpoints either."""
-    guard = None
-    try:
-        guard = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        guard.execute("PRAGMA user_version").fetchone()
-    except sqlite3.Error:
-        pass
-    finally:
-        conn.close()
-        if guard is not None:
-            guard.close()

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from textual.worker import get_current_worker
 
 from triage.config import Config
+from triage.dbfile import describe_db_error
 from triage.export import (
     DEFAULT_FORMAT,
     FORMATS,
@@ -38,7 +39,7 @@ from triage.export import (
     suffix_for,
     write_export,
 )
-from triage.store import DB_NAME, Deck, Store, describe_db_error
+from triage.store import DB_NAME, Deck, Store
 
 FORMAT_LABELS = {
     "linkedin": "LinkedIn upload (First Name, Last Name, Email)",
