@@ -11,6 +11,7 @@ CORE = (
     "triage.importers.vcard",
     "triage.normalize",
     "triage.dedupe",
+    "triage.matching",
     "triage.store",
     "triage.rows",
     "triage.writer",

@@ -204,7 +204,7 @@ def import_spilled_and_not(
 ) -> list[tuple[list[object], list[str]]]:
     """(reports, dump) of the same imports with the merge indexes in Python
     dicts, then moved to SQLite after ``spill`` keys."""
-    from triage.dedupe import Merger
+    from triage.matching import Merger
 
     results = []
     for name, limit in (("dicts", 1 << 62), ("spilled", spill)):
@@ -487,7 +487,7 @@ def test_failure_in_the_main_process_stops_the_workers(
 def test_interrupt_stops_cleanly(store: Store, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = dump(store)
     chunked(monkeypatch, 4000)
-    from triage.dedupe import Merger
+    from triage.matching import Merger
 
     real = Merger.absorb
     calls = {"n": 0}

@@ -319,7 +319,7 @@ def test_what_a_merge_adds_is_found_by_later_records(store, tmp_path, monkeypatc
     """An address or a phone learnt by merging (through a phone, an email)
     finds the same person in later records, in the same batch or a later
     file; a name+organisation person is found again after gaining an org."""
-    from triage.dedupe import Merger
+    from triage.matching import Merger
 
     monkeypatch.setattr(Merger, "SPILL", spill)
     a = google(

@@ -3,19 +3,22 @@
 Records sharing a casefolded email are one person, across every file of the
 deck.  Records sharing an E.164 phone are one person only when their names are
 compatible: an office switchboard must not fuse a whole company.  Records with
-neither match on their stable key (name + organisation).
+neither match on their stable key (name + organisation).  The indexes that
+find them during an import are in :mod:`triage.matching`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.normalize import Person, email_key, name_key, names_compatible
+from triage.normalize import Person, email_key, name_key
 from triage.rows import Row, encode_emails, encode_list, encode_phones, search_words
+
+if TYPE_CHECKING:
+    from triage.matching import Merger
 
 # Flags that describe the contact's data and are recomputed after a merge.
 _DERIVED = (
@@ -54,7 +57,6 @@ def name_org_hash(name: str, org: str) -> str:
 Entry = tuple[int, tuple[str, ...], tuple[str, ...], str | None, Row]
 ROW_NAME = 1
 ROW_FLAGS = 12
-_GUESSED = FLAG_BITS["name_guessed"]
 
 
 def prepare(person: Person, sources: str) -> Entry:
@@ -118,298 +120,7 @@ def person_of(line: int, row: Row) -> Person:
     )
 
 
-class Merger:
-    """Who is who in a deck while an import runs: emails, phones, name +
-    organisation hashes and stable keys → contact id.
-
-    Keys (one holder each, the first keeps it): ``e`` + casefolded email,
-    ``n`` + name and organisation hash (people with no email and no valid
-    phone), ``k`` + stable key when the key is not a plain email (a phone, a
-    hash, a key made unique with ``#n``); a plain-email key is taken exactly
-    when its ``e`` key is.  Phones have every holder in order, with the name
-    it had then: a shared number only merges people whose names are
-    compatible.
-
-    Up to :attr:`SPILL` keys live in Python dicts (the fastest lookups).
-    Beyond that they move to two tables of SQLite's temporary database on
-    the import's connection, whose pages are held to the temp cache and
-    spill to an unlinked temporary file: an import's memory stays flat
-    however large the file (in dicts a million-row file took ~450 MiB).
-    Spilled, records are matched a batch at a time (:meth:`absorb`): every
-    key the batch can look up is fetched with one query, the batch is
-    matched in order against that view (which new people and merges update
-    as they go), and the new keys are written with one ``executemany``.
-    """
-
-    SPILL = 200_000
-    CACHE_KIB = 16 * 1024  # SQLite's page cache for the tables, once spilled
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.spilled = False
-        # All the keys, or once spilled the current batch's view of them.
-        self._one: dict[str, int] = {}
-        self._holders: dict[str, list[tuple[int, str]]] = {}
-        # Spilled: the keys the batch looked up, and the rows to write.
-        self._asked: set[str] = set()
-        self._asked_phones: set[str] = set()
-        self._new_one: list[tuple[str, int]] = []
-        self._new_phones: list[tuple[str, int, str]] = []
-
-    def load(self, deck_id: int) -> None:
-        """Index the people already in the deck, in the order they were
-        first indexed (by id; emails and phones in their stored order)."""
-        conn = self.conn
-        conn.create_function("triage_email_key", 1, email_key, deterministic=True)
-        conn.create_function("triage_name_hash", 2, name_org_hash, deterministic=True)
-        (people,) = conn.execute("SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck_id,))
-        if people[0] * 2 > self.SPILL:
-            self._spill()
-            for select in _LOAD_ONE:
-                conn.execute("INSERT OR IGNORE INTO temp.merge_one (key, id) " + select, (deck_id,))
-            conn.execute(
-                "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) " + _LOAD_PHONES,
-                (deck_id,),
-            )
-            return
-        one, holders = self._one, self._holders
-        for select in _LOAD_ONE:
-            for key, cid in conn.execute(select, (deck_id,)):
-                one.setdefault(key, cid)
-        for number, cid, name in conn.execute(_LOAD_PHONES, (deck_id,)):
-            held = holders.setdefault(number, [])
-            if all(c != cid for c, _ in held):
-                held.append((cid, name))
-
-    def _spill(self) -> None:
-        """Move the keys from the dicts to the temporary tables."""
-        conn = self.conn
-        conn.execute(f"PRAGMA temp.cache_size = {-self.CACHE_KIB}")
-        for sql in _MERGE_TABLES:
-            conn.execute(sql)
-        conn.executemany(_INSERT_ONE, self._one.items())
-        conn.executemany(
-            _INSERT_PHONE,
-            ((n, cid, name) for n, held in self._holders.items() for cid, name in held),
-        )
-        self._one, self._holders = {}, {}
-        self.spilled = True
-
-    def close(self) -> None:
-        """The import is over: let the indexes go."""
-        if self.spilled:
-            self.flush()
-            self.conn.execute("DROP TABLE IF EXISTS temp.merge_one")
-            self.conn.execute("DROP TABLE IF EXISTS temp.merge_phone")
-        self._one, self._holders = {}, {}
-
-    # -- one batch -----------------------------------------------------------
-
-    def _fetch(self, one: list[str], phones: list[str]) -> None:
-        """Spilled: make the batch's view of the tables for these keys."""
-        self.flush()
-        conn = self.conn
-        self._asked = set(one)
-        self._one = (
-            dict(conn.execute(_SELECT_ONE, (json.dumps(one, ensure_ascii=False),))) if one else {}
-        )
-        self._asked_phones = set(phones)
-        holders: dict[str, list[tuple[int, str]]] = {}
-        if phones:
-            for number, cid, name in conn.execute(
-                _SELECT_PHONES, (json.dumps(phones, ensure_ascii=False),)
-            ):
-                holders.setdefault(number, []).append((cid, name))
-        self._holders = holders
-
-    def flush(self) -> None:
-        """Write the keys added since the last flush (spilled only)."""
-        if self.spilled:
-            if self._new_one:
-                self.conn.executemany(_INSERT_ONE, self._new_one)
-            if self._new_phones:
-                self.conn.executemany(_INSERT_PHONE, self._new_phones)
-        self._new_one.clear()  # in place: absorb() holds these lists
-        self._new_phones.clear()
-
-    def _put(self, key: str, contact_id: int) -> None:
-        """``key`` → ``contact_id`` unless the key has a holder already."""
-        if not self.spilled or key in self._asked:  # the view is authoritative
-            if key in self._one:
-                return
-            self._one[key] = contact_id
-        self._new_one.append((key, contact_id))  # INSERT OR IGNORE
-
-    def _put_phone(self, number: str, contact_id: int, name: str) -> None:
-        if self.spilled and number not in self._asked_phones:
-            # Not in this batch's records: an older number of this person,
-            # indexed when it was added.
-            return
-        held = self._holders.get(number)
-        if held is None:
-            self._holders[number] = [(contact_id, name)]
-        elif any(cid == contact_id for cid, _ in held):
-            return
-        else:
-            held.append((contact_id, name))
-        self._new_phones.append((number, contact_id, name))
-
-    def email_holder(self, key: str) -> int | None:
-        """Who holds this casefolded email (one of the current batch's)."""
-        return self._one.get("e" + key)
-
-    def index(self, contact_id: int, contact: Contact) -> None:
-        """Index what a merge may have added to ``contact``: its emails and
-        phones from the current batch, and its name + organisation."""
-        for email in contact.emails:
-            k = "e" + email_key(email.address)
-            if not self.spilled or k in self._asked:  # else indexed when it was added
-                self._put(k, contact_id)
-        for phone in contact.phones:
-            if phone.valid:
-                self._put_phone(phone.number, contact_id, contact.name)
-        if _name_matched(contact.emails, contact.phones):
-            self._put("n" + name_org_hash(contact.name, contact.org), contact_id)
-
-    def absorb(
-        self,
-        entries: list[Entry],
-        add: Callable[[Row], int],
-        merge: Callable[[int, int, Row], None],
-    ) -> int:
-        """Match prepared Entries in order: a new person's Row (its key made
-        unique) goes to ``add``, which returns its id, and is indexed; a
-        record of someone known goes to ``merge(id, line, row)``, which folds
-        it in and calls :meth:`index`.  Returns how many were new.  (One loop
-        here: this runs for every record of a big import, in the process that
-        also writes them.)"""
-        if not self.spilled and len(self._one) + len(self._holders) > self.SPILL:
-            self._spill()
-        if self.spilled:
-            wanted: list[str] = []
-            wanted_phones: list[str] = []
-            for _line, email_keys, phones, name_hash, row in entries:
-                for k in email_keys:
-                    wanted.append("e" + k)
-                if phones:
-                    wanted_phones.extend(phones)
-                if name_hash is not None:
-                    wanted.append("n" + name_hash)
-                key = row[0]
-                if "@" not in key or "#" in key:
-                    wanted.append("k" + key)
-            self._fetch(wanted, wanted_phones)
-        one, holders, new_one, new_phones = (
-            self._one,
-            self._holders,
-            self._new_one,
-            self._new_phones,
-        )
-        new = 0
-        for line, email_keys, phones, name_hash, row in entries:
-            found = None
-            for k in email_keys:
-                found = one.get("e" + k)
-                if found is not None:
-                    break
-            if found is None and phones:
-                found = self._match_phones(phones, row[ROW_NAME], row[ROW_FLAGS])
-            if found is None and name_hash is not None:
-                found = one.get("n" + name_hash)
-            if found is not None:
-                merge(found, line, row)
-                continue
-            key = row[0]
-            plain = "@" in key and "#" not in key  # taken exactly when its email is
-            if not plain and "k" + key in one:
-                row = (self._unique_key(key), *row[1:])
-            contact_id = add(row)
-            new += 1
-            if not plain:
-                self._put("k" + row[0], contact_id)
-            for k in email_keys:
-                e = "e" + k
-                if e not in one:
-                    one[e] = contact_id
-                    new_one.append((e, contact_id))
-            for number in phones:
-                held = holders.get(number)
-                if held is None:
-                    holders[number] = [(contact_id, row[ROW_NAME])]
-                elif any(cid == contact_id for cid, _ in held):
-                    continue
-                else:
-                    held.append((contact_id, row[ROW_NAME]))
-                new_phones.append((number, contact_id, row[ROW_NAME]))
-            if name_hash is not None:
-                n = "n" + name_hash
-                if n not in one:
-                    one[n] = contact_id
-                    new_one.append((n, contact_id))
-        self.flush()
-        return new
-
-    def _match_phones(self, phones: tuple[str, ...], name: str, flags: int) -> int | None:
-        guessed = bool(flags & _GUESSED)
-        for number in phones:
-            holders = self._holders.get(number)
-            if holders:
-                compatible = [
-                    cid for cid, held in holders if guessed or names_compatible(held, name)
-                ]
-                if len(compatible) == 1 or (compatible and not guessed):
-                    return compatible[0]
-        return None
-
-    def _unique_key(self, key: str) -> str:
-        """``key#2``, ``key#3``… the first no one holds (rare: two people
-        sharing a phone or a name without being one)."""
-        self.flush()
-        n = 1
-        while True:
-            n += 1
-            candidate = f"{key}#{n}"
-            k = "k" + candidate
-            if k in self._one:
-                continue
-            if not self.spilled or self.conn.execute(_HAS_ONE, (k,)).fetchone() is None:
-                return candidate
-
-
-_MERGE_TABLES = (
-    "DROP TABLE IF EXISTS temp.merge_one",
-    "DROP TABLE IF EXISTS temp.merge_phone",
-    "CREATE TEMP TABLE merge_one (key TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE TEMP TABLE merge_phone (seq INTEGER PRIMARY KEY, number TEXT NOT NULL,"
-    " id INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE (number, id))",
-)
-# A deck's people as keys, in the order they were indexed.
-_LOAD_ONE = (
-    "SELECT 'e' || triage_email_key(json_extract(j.value, '$[0]')), c.id"
-    " FROM contacts c, json_each(c.emails) j WHERE c.deck_id = ? ORDER BY c.id, j.key",
-    "SELECT 'n' || triage_name_hash(c.name, c.org), c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND c.emails = '[]' AND NOT EXISTS"
-    " (SELECT 1 FROM json_each(c.phones) j WHERE json_extract(j.value, '$[1]'))"
-    " ORDER BY c.id",
-    "SELECT 'k' || c.key, c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND (instr(c.key, '@') = 0 OR instr(c.key, '#') > 0)",
-)
-_LOAD_PHONES = (
-    "SELECT json_extract(j.value, '$[0]'), c.id, c.name"
-    " FROM contacts c, json_each(c.phones) j"
-    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key"
-)
-_SELECT_ONE = "SELECT key, id FROM temp.merge_one WHERE key IN (SELECT value FROM json_each(?))"
-_SELECT_PHONES = (
-    "SELECT number, id, name FROM temp.merge_phone"
-    " WHERE number IN (SELECT value FROM json_each(?)) ORDER BY seq"
-)
-_INSERT_ONE = "INSERT OR IGNORE INTO temp.merge_one (key, id) VALUES (?, ?)"
-_INSERT_PHONE = "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) VALUES (?, ?, ?)"
-_HAS_ONE = "SELECT 1 FROM temp.merge_one WHERE key = ?"
-
-
-def _name_matched(emails: list[Email], phones: list[Phone]) -> bool:
+def name_matched(emails: list[Email], phones: list[Phone]) -> bool:
     """People with no email and no usable phone can only be recognised by
     name and organisation."""
     return not emails and not any(p.valid for p in phones)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage.dedupe import Merger, merge_into, person_of
+from triage.dedupe import merge_into, person_of
 from triage.import_pool import (
     Batch,
     Preparer,
@@ -30,6 +30,7 @@ from triage.import_pool import (
 from triage.importers import OpenedFile, open_file
 from triage.importers.base import FormatError
 from triage.importers.chunks import splittable
+from triage.matching import Merger
 from triage.model import FLAG_BITS, FLAGS, Problem, RawRecord, Source
 from triage.normalize import name_key
 from triage.rows import Row, encode_source_parts
