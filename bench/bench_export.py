@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from triage import export
+from triage import export, export_formats
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
 from triage.store import Deck, Store
 
@@ -117,13 +117,18 @@ def run(
         started = time.perf_counter()
         deck = build_deck(store, n)
         print(f"deck of {n:,} invited people built in {time.perf_counter() - started:.1f} s")
-        for fmt, header in (("linkedin", export.LINKEDIN_HEADER), ("full", export.FULL_HEADER)):
+        for fmt, header in (
+            ("linkedin", export_formats.LINKEDIN_HEADER),
+            ("full", export_formats.FULL_HEADER),
+        ):
             plan = export.plan_export(store, deck, fmt)
             # The same rows, cells already guarded, prepared outside the timing.
             if fmt == "linkedin":
-                rows = list(export._linkedin_rows(plan.people))
+                rows = list(export_formats._linkedin_rows(plan.people))
             else:
-                rows = list(map(export._guarded, map(export._full_row, plan.people)))
+                rows = list(
+                    map(export_formats._guarded, map(export_formats._full_row, plan.people))
+                )
             out = folder / f"out-{fmt}.csv"
 
             def run_export(fmt: str = fmt, out: Path = out) -> None:

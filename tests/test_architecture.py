@@ -18,6 +18,7 @@ CORE = (
     "triage.dbfile",
     "triage.importing",
     "triage.export",
+    "triage.export_formats",
     "triage.cli",
 )
 

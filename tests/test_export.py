@@ -17,7 +17,7 @@ from typing import IO
 
 import pytest
 
-from triage import export
+from triage import export, export_formats
 from triage.dedupe import refresh_flags
 from triage.export import (
     CONNECTED,
@@ -270,7 +270,7 @@ def test_google_layout_labels_and_groups(data: Path, out_dir: Path) -> None:
     assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = read_csv(path)
     header = rows[0]
-    assert header[:17] == export.GOOGLE_HEADER
+    assert header[:17] == export_formats.GOOGLE_HEADER
     assert header[17:] == [
         "E-mail 1 - Label", "E-mail 1 - Value", "E-mail 2 - Label", "E-mail 2 - Value",
         "Phone 1 - Label", "Phone 1 - Value", "Phone 2 - Label", "Phone 2 - Value",
@@ -303,7 +303,7 @@ def test_outlook_layout_and_overflow_into_notes(data: Path, out_dir: Path) -> No
     (path,) = write_export(plan, out_dir / "outlook.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbfFirst Name,Middle Name,Last Name,Company")
     header, row = read_csv(path)
-    assert header == export.OUTLOOK_HEADER
+    assert header == export_formats.OUTLOOK_HEADER
     got = dict(zip(header, row, strict=True))
     assert got["E-mail Address"] == "m0@example.com"
     assert got["E-mail 3 Address"] == "m2@example.com"
@@ -394,7 +394,7 @@ def test_fold_never_splits_a_utf8_sequence() -> None:
         char = "é€🎉"[width - 2] if width > 1 else "a"
         for pad in range(4):
             line = "NOTE:" + "x" * pad + char * 80
-            folded = export.fold(line).encode()
+            folded = export_formats.fold(line).encode()
             pieces = folded.split(b"\r\n")[:-1]
             assert all(len(p) <= 75 for p in pieces)
             assert (
@@ -451,18 +451,18 @@ def test_no_cell_starts_with_a_formula_character(data: Path, out_dir: Path, fmt:
         for cell in row:
             assert not cell.startswith(FORMULA), (fmt, cell)
     # The text is all there, behind the neutralising quote.
-    assert [r[0] for r in rows[1:]] == [export.guard(text) for text in HOSTILE]
+    assert [r[0] for r in rows[1:]] == [export_formats.guard(text) for text in HOSTILE]
 
 
 def test_guard() -> None:
     for text in HOSTILE[:6]:
-        assert export.guard(text) == "'" + text
-    assert export.guard("") == ""
-    assert export.guard("Ada") == "Ada"
-    assert export.guard("'=already") == "'=already"
-    assert export._guarded(["=1", "ok", "@x", ""]) == ["'=1", "ok", "'@x", ""]
-    assert export._guarded(["ok", "a\x00=b", "\tz"]) == ["ok", "a\x00=b", "'\tz"]
-    assert export._guarded(["a\x00=b"]) == ["a\x00=b"]
+        assert export_formats.guard(text) == "'" + text
+    assert export_formats.guard("") == ""
+    assert export_formats.guard("Ada") == "Ada"
+    assert export_formats.guard("'=already") == "'=already"
+    assert export_formats._guarded(["=1", "ok", "@x", ""]) == ["'=1", "ok", "'@x", ""]
+    assert export_formats._guarded(["ok", "a\x00=b", "\tz"]) == ["ok", "a\x00=b", "'\tz"]
+    assert export_formats._guarded(["a\x00=b"]) == ["a\x00=b"]
 
 
 # --------------------------------------------------------------------------- batches
@@ -477,7 +477,7 @@ def test_batches_are_numbered_and_ordered(data: Path, out_dir: Path) -> None:
     paths = write_export(plan, out_dir / "invites.csv", batch_size=2)
     assert [p.name for p in paths] == ["invites-01.csv", "invites-02.csv", "invites-03.csv"]
     contents = [read_csv(p) for p in paths]
-    assert all(c[0] == export.LINKEDIN_HEADER for c in contents)
+    assert all(c[0] == export_formats.LINKEDIN_HEADER for c in contents)
     assert [[r[1] for r in c[1:]] for c in contents] == [["4", "3"], ["2", "1"], ["0"]]
     assert sorted(os.listdir(out_dir)) == [p.name for p in paths]
 
@@ -573,7 +573,7 @@ class Boom(Exception):
     pass
 
 
-def failing_writer(after: int) -> export.Writer:
+def failing_writer(after: int) -> export_formats.Writer:
     """A writer that writes ``after`` people (well past the write buffer, and
     across batch files), then fails."""
     written = 0
@@ -623,14 +623,14 @@ def test_an_interrupt_leaves_nothing_behind(
     data: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plan = plan_for(data, [ADA, GRACE])
-    real = export._linkedin_rows
+    real = export_formats._linkedin_rows
 
     def interrupted(people: Sequence[Contact]) -> Iterator[list[str]]:
         rows = real(people)
         yield next(iter(rows))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export, "_linkedin_rows", interrupted)
+    monkeypatch.setattr(export_formats, "_linkedin_rows", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_export(plan, out_dir / "o.csv")
     assert os.listdir(out_dir) == []
