@@ -10,6 +10,8 @@ CORE = (
     "triage.importers",
     "triage.importers.vcard",
     "triage.normalize",
+    "triage.names",
+    "triage.regions",
     "triage.dedupe",
     "triage.matching",
     "triage.store",

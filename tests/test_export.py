@@ -30,7 +30,7 @@ from triage.export import (
     write_export,
 )
 from triage.model import FLAG_BITS, Contact, Email, Phone, RawRecord, Source
-from triage.normalize import role_address
+from triage.names import role_address
 from triage.store import Deck, Store
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")

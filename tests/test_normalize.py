@@ -16,17 +16,9 @@ from hypothesis import strategies as st
 
 import triage.normalize as normalize
 from triage.model import FLAG_BITS, Email, Phone, RawRecord
-from triage.normalize import (
-    Normalizer,
-    Person,
-    default_region_from_locale,
-    email_key,
-    guess_name,
-    name_key,
-    names_compatible,
-    role_address,
-    valid_region,
-)
+from triage.names import guess_name, name_key, names_compatible, role_address
+from triage.normalize import Normalizer, Person, email_key
+from triage.regions import default_region_from_locale, valid_region
 
 
 def flags_of(person: Person) -> set[str]:

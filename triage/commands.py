@@ -71,7 +71,7 @@ def check_deck_name(name: str) -> str:
 
 
 def resolve_region(store: Store, deck_name: str, region: str | None) -> str:
-    from triage.normalize import default_region_from_locale, valid_region
+    from triage.regions import default_region_from_locale, valid_region
 
     if region:
         code = region.strip().upper()

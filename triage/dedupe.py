@@ -14,7 +14,8 @@ import json
 from typing import TYPE_CHECKING
 
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.normalize import Person, email_key, name_key
+from triage.names import name_key
+from triage.normalize import Person, email_key
 from triage.rows import Row, encode_emails, encode_list, encode_phones, search_words
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from triage.importers.base import FormatError
 from triage.importers.chunks import splittable
 from triage.matching import Merger
 from triage.model import FLAG_BITS, FLAGS, Problem, RawRecord, Source
-from triage.normalize import name_key
+from triage.names import name_key
 from triage.rows import Row, encode_source_parts
 from triage.store import Deck, Store
 

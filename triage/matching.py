@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from triage.dedupe import ROW_FLAGS, ROW_NAME, Entry, name_matched, name_org_hash
 from triage.model import FLAG_BITS, Contact
-from triage.normalize import email_key, names_compatible
+from triage.names import names_compatible
+from triage.normalize import email_key
 from triage.rows import Row
 
 GUESSED = FLAG_BITS["name_guessed"]

@@ -34,26 +34,16 @@ importing this module stays cheap for the UI start-up.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from triage import phones
 from triage.model import FLAG_BITS, Email, Phone, RawRecord
+from triage.names import guess_name, role_address, split_name
+from triage.regions import country_region, tld_region, valid_region
 
-__all__ = [
-    "Normalizer",
-    "Person",
-    "default_region_from_locale",
-    "email_key",
-    "guess_name",
-    "name_key",
-    "names_compatible",
-    "role_address",
-    "valid_region",
-]
+__all__ = ["Normalizer", "Person", "email_key"]
 
 NAME_LIMIT = 500  # name, given, family, org, title, unparsed emails/phones
 NOTES_LIMIT = 20_000
@@ -82,22 +72,6 @@ class Person:
 
 
 # --- text helpers ------------------------------------------------------------
-
-_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"})
-_FOLD.update(str.maketrans({"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"}))
-_APOSTROPHES = re.compile(r"['’`´]")
-_NON_ALNUM = re.compile(r"[\W_]+")
-
-
-def _fold(text: str) -> str:
-    """Accent-stripped, casefolded, punctuation turned into single spaces."""
-    if text.isascii():
-        text = text.lower()
-    else:
-        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(_NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text)).split())
-
 
 # C0 control characters and DEL.  Exports must not carry them (a NUL can make
 # a CSV reader fail or take the file for binary).  In one-line fields the ones
@@ -148,214 +122,8 @@ def _clip(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-def name_key(name: str) -> str:
-    """For comparing names: accents, case, punctuation and word order ignored."""
-    return " ".join(sorted(_fold(name).split()))
-
-
-def names_compatible(a: str, b: str) -> bool:
-    """Could two names sharing a phone be one person?  "Jane Doe" and
-    "Jane A. Doe" or "J. Doe" yes; "Jane Doe" and "John Doe" (a family's
-    landline) or "John Smith" (an office switchboard) no."""
-    ta, tb = _fold(a).split(), _fold(b).split()
-    if not ta or not tb:
-        return True
-    sa, sb = set(ta), set(tb)
-    if sa <= sb or sb <= sa:
-        return True
-    if not any(len(t) > 1 for t in sa & sb):
-        return False
-    # Pair each initial left on one side with a full word left on the other.
-    ea, eb = [t for t in ta if t not in sb], [t for t in tb if t not in sa]
-    for side, other in ((ea, eb), (eb, ea)):
-        for initial in [t for t in side if len(t) == 1]:
-            match = next((t for t in other if len(t) > 1 and t[0] == initial), None)
-            if match is not None:
-                side.remove(initial)
-                other.remove(match)
-    return not ea or not eb
-
-
 def email_key(address: str) -> str:
     return address.strip().casefold()
-
-
-_ROLE_NAMES = frozenset(
-    """info sales support noreply donotreply admin administrator office hello jobs careers
-    career press media marketing contact contacts enquiries enquiry inquiries inquiry billing
-    accounts accounting hr team help helpdesk webmaster postmaster hostmaster mailerdaemon
-    service services customerservice customercare customersupport newsletter news
-    notifications notification reception abuse security privacy legal finance invoice
-    invoices orders order shop store bookings booking reservations feedback partners
-    recruiting recruitment talent events mail email general root bounce bounces unsubscribe
-    alerts system do-not-reply no-reply mailer-daemon kontakt buero buro verwaltung vertrieb
-    bewerbung bewerbungen karriere presse rechnung rechnungen anfrage empfang accueil
-    commercial recrutement compta comptabilite secretariat bonjour""".replace("-", "").split()
-)
-
-
-def role_address(address: str) -> bool:
-    """A shared mailbox (info@, no-reply@ ...) rather than a person."""
-    local = address.rpartition("@")[0].split("+", 1)[0]
-    if local.isascii():  # the common case, without a regex
-        return local.lower().replace(".", "").replace("-", "").replace("_", "") in _ROLE_NAMES
-    return _NON_ALNUM.sub("", _fold(local)) in _ROLE_NAMES
-
-
-_LETTER_DIGIT_LETTER = re.compile(r"[^\W\d_]\d+[^\W\d_]")
-_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-
-
-def guess_name(address: str) -> str:
-    """ "jane.doe@x" -> "Jane Doe"; "jdoe42@x" -> "Jdoe"; "" for role addresses
-    and local parts that look like ids ("a8f3b2@x") or have no letters."""
-    if "@" not in address or role_address(address):
-        return ""
-    local = address.rpartition("@")[0].split("+", 1)[0]
-    if _LETTER_DIGIT_LETTER.search(local):
-        return ""
-    words = _WORDS.findall(local)
-    if sum(map(len, words)) < 2:
-        return ""
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
-
-
-# --- regions -----------------------------------------------------------------
-
-_LOCALE = re.compile(r"[A-Za-z]{2,3}[_-]([A-Za-z]{2})(?![A-Za-z])")
-
-
-def default_region_from_locale() -> str:
-    """The territory of the user's locale (``de_DE.UTF-8`` -> ``"DE"``), else US."""
-    for var in ("LC_ALL", "LC_TELEPHONE", "LC_ADDRESS", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            match = _LOCALE.match(value)
-            if match and valid_region(match.group(1)):
-                return match.group(1).upper()
-    return "US"
-
-
-def valid_region(code: str) -> bool:
-    """Whether phonenumbers knows the ISO 3166 alpha-2 region ``code``."""
-    return code.upper() in _supported_regions()
-
-
-@functools.cache
-def _supported_regions() -> frozenset[str]:
-    import phonenumbers
-
-    return frozenset(phonenumbers.SUPPORTED_REGIONS)
-
-
-# Country names as address books write them, English | German | French, plus
-# common abbreviations; looked up after _fold(), so accents and dots don't matter.
-_COUNTRY_TABLE = """
-US united states|united states of america|usa|u.s.a.|u.s.|america|vereinigte staaten|\
-vereinigte staaten von amerika|états-unis|états-unis d'amérique
-GB united kingdom|uk|u.k.|great britain|britain|england|scotland|wales|northern ireland|gbr|\
-vereinigtes königreich|großbritannien|grossbritannien|royaume-uni|grande-bretagne|angleterre|écosse
-DE germany|deutschland|allemagne|deu|brd
-FR france|frankreich|fra
-IN india|indien|inde|ind|bharat
-AU australia|australien|australie|aus
-CA canada|kanada|can
-IE ireland|irland|irlande|eire|republic of ireland
-NZ new zealand|neuseeland|nouvelle-zélande|nzl
-AT austria|österreich|autriche|aut
-CH switzerland|schweiz|suisse|svizzera|che
-NL netherlands|the netherlands|holland|niederlande|pays-bas|nld
-BE belgium|belgien|belgique|belgië
-LU luxembourg|luxemburg
-IT italy|italien|italie|italia|ita
-ES spain|spanien|espagne|españa|esp
-PT portugal|prt
-SE sweden|schweden|suède|sverige
-NO norway|norwegen|norvège|norge
-DK denmark|dänemark|danemark|danmark
-FI finland|finnland|finlande|suomi
-IS iceland|island|islande
-PL poland|polen|pologne|polska
-CZ czech republic|czechia|tschechien|tschechische republik|république tchèque|tchéquie
-SK slovakia|slowakei|slovaquie
-HU hungary|ungarn|hongrie
-RO romania|rumänien|roumanie
-BG bulgaria|bulgarien|bulgarie
-GR greece|griechenland|grèce
-CY cyprus|zypern|chypre
-MT malta|malte
-TR turkey|türkiye|türkei|turquie
-RU russia|russian federation|russland|russie
-UA ukraine
-HR croatia|kroatien|croatie
-SI slovenia|slowenien|slovénie
-RS serbia|serbien|serbie
-EE estonia|estland|estonie
-LV latvia|lettland|lettonie
-LT lithuania|litauen|lituanie
-IL israel|israël
-AE united arab emirates|uae|vereinigte arabische emirate|émirats arabes unis
-SA saudi arabia|saudi-arabien|arabie saoudite
-QA qatar|katar
-EG egypt|ägypten|égypte
-ZA south africa|südafrika|afrique du sud
-NG nigeria|nigéria
-KE kenya|kenia
-MA morocco|marokko|maroc
-TN tunisia|tunesien|tunisie
-DZ algeria|algerien|algérie
-CN china|chine|people's republic of china|volksrepublik china
-JP japan|japon
-KR south korea|korea|republic of korea|südkorea|corée du sud|corée
-HK hong kong|hongkong
-TW taiwan|taïwan
-SG singapore|singapur|singapour
-MY malaysia|malaisie
-TH thailand|thaïlande
-VN vietnam|viet nam
-ID indonesia|indonesien|indonésie
-PH philippines|philippinen
-PK pakistan
-BD bangladesh|bangladesch
-LK sri lanka
-BR brazil|brasilien|brésil|brasil
-MX mexico|mexiko|mexique|méxico
-AR argentina|argentinien|argentine
-CL chile|chili
-CO colombia|kolumbien|colombie
-PE peru|pérou|perú
-"""
-_COUNTRIES = {
-    _fold(name): line[:2]
-    for line in _COUNTRY_TABLE.strip().splitlines()
-    for name in line[3:].split("|")
-}
-
-# ccTLDs sold as generic names (.io, .co, .me, .tv, .ai ...): no hint.
-_GENERIC_CCTLDS = frozenset(
-    "ac ai am bz cc cd cf co cx fm ga gg gq io la ly me "  # noqa: SIM905
-    "ml ms mu nu pw sc sh so st tk to tv vc ws".split()
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def _country_region(value: str) -> str | None:
-    key = _fold(value)
-    region = _COUNTRIES.get(key)
-    if region is None and len(key) == 2 and key.upper() in _supported_regions():
-        region = key.upper()
-    if region is None and "," in value:  # "Berlin, Germany"
-        return _country_region(value.rpartition(",")[2])
-    return region
-
-
-def _tld_region(address: str) -> str | None:
-    tld = address.rpartition(".")[2].lower()
-    if tld == "uk":
-        return "GB"
-    if len(tld) != 2 or tld in _GENERIC_CCTLDS or tld.upper() not in _supported_regions():
-        return None
-    return tld.upper()
 
 
 # --- emails ------------------------------------------------------------------
@@ -474,7 +242,7 @@ class Normalizer:
             flags |= _NAME_GUESSED
             name = guess_name(emails[0].address) if emails else ""
         if name and not given and not family:
-            given, family = _split_name(name)
+            given, family = split_name(name)
         if not name:
             name = org or (phones[0].number if phones else "") or "(no name)"
         connected_on = record.connected_on and _one_line(record.connected_on, NAME_LIMIT)
@@ -511,11 +279,11 @@ class Normalizer:
         email country domains, then the deck's default region."""
         regions: list[str] = []
         for value in record.countries:
-            region = _country_region(value)
+            region = country_region(value)
             if region and region not in regions:
                 regions.append(region)
         for email in emails:
-            region = _tld_region(email.address) if email.valid else None
+            region = tld_region(email.address) if email.valid else None
             if region and region not in regions:
                 regions.append(region)
         if self.default_region not in regions:
@@ -624,29 +392,3 @@ def _validate_email(text: str) -> tuple[str, bool]:
         return validate_email(text, check_deliverability=False).normalized, True
     except EmailNotValidError:
         return text[:NAME_LIMIT], False
-
-
-_PREFIXES = frozenset(["mr", "mrs", "ms", "miss", "dr", "prof", "herr", "frau", "mme", "mlle"])
-_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "dds"])
-
-
-def _bare(word: str) -> str:
-    return word.lower().replace(".", "")
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    """(given, family) for exports that need First/Last: "Jane Doe",
-    "Dr. Jane A. Doe, PhD" and "Doe, Jane" all give ("Jane", "Doe")."""
-    head, comma, tail = name.replace(",", ", ").partition(",")
-    tail_words = [w.strip(",") for w in tail.split() if w.strip(",")]
-    if comma and tail_words and not all(_bare(w) in _SUFFIXES for w in tail_words):
-        words = [*tail_words, *head.split()]  # "Doe, Jane"
-    else:
-        words = head.split()
-    while words and _bare(words[0]) in _PREFIXES:
-        words.pop(0)
-    while words and _bare(words[-1]) in _SUFFIXES:
-        words.pop()
-    if len(words) < 2:
-        return "", ""
-    return words[0], words[-1]
