@@ -117,6 +117,25 @@ async def test_undo_restores_and_shows_the_card(
         assert store.counts(deck.id).undecided == 13
 
 
+async def test_a_burst_of_undos_shows_one_message_not_a_stack(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    """Messages replace each other: five quick undos leave the latest one
+    only, so no stack of toasts covers the card and the header's counts."""
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("a", "s", "a", "s", "a")
+        await pilot.press("u", "u", "u", "u", "u")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert messages == ["Undone: decision on Acme Corp (now undecided)"]
+        await pilot.press("t")  # a dialog, then back: still one message at most
+        await pilot.press("escape")
+        await pilot.press("1")
+        await pilot.pause()
+        assert len(app._notifications) == 1
+
+
 async def test_undo_clears_a_filter_the_card_is_not_in(
     make_app: Callable[..., Any], store_deck: tuple[Store, Any]
 ) -> None:

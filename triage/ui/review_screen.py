@@ -12,7 +12,7 @@ is painted without them (``bench/bench_review.py`` measures start-up).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -197,6 +197,14 @@ class ReviewScreen(Screen[None]):
         following = self.store.contact(step) if step is not None else None
         self._next = (contact_id, self.order, step, following)
 
+    def _say(self, message: str, **kwargs: Any) -> None:
+        """Show one message, replacing the one before.  A burst of keys (undo
+        after undo) would otherwise stack toasts over the card and the
+        header's counts, and in a real terminal such a stack was seen to
+        stay up past its timeout until the next key."""
+        self.app.clear_notifications()
+        self.notify(message, **kwargs)
+
     def _refresh_bindings_if_changed(self) -> None:
         state = (self._can_undo, self.contact is None)
         if state != self._bindings_state:
@@ -243,7 +251,7 @@ class ReviewScreen(Screen[None]):
             self.show_summary()
         elif nxt is None:
             self.show_card()
-            self.notify(
+            self._say(
                 f"That was the last card in '{words.filter_label(self.flt)}'. "
                 "Press f to change the filter."
             )
@@ -296,11 +304,11 @@ class ReviewScreen(Screen[None]):
         if result == SECOND_PASS:
             first = self.store.walk_first(self.deck.id, self.order, SKIP_FILTER)
             if first is None:
-                self.notify("Nobody was skipped, so there is no second pass to make.")
+                self._say("Nobody was skipped, so there is no second pass to make.")
                 return
             self.flt = SKIP_FILTER
             self.go(first)
-            self.notify("Second pass: only the people you skipped.")
+            self._say("Second pass: only the people you skipped.")
 
     # -- moving ------------------------------------------------------------------
 
@@ -313,7 +321,7 @@ class ReviewScreen(Screen[None]):
     def _step(self, direction: int) -> None:
         found = self.store.walk_step(self.deck.id, self.order, self.flt, self.current_id, direction)
         if found is None:
-            self.notify("This is the last card." if direction > 0 else "This is the first card.")
+            self._say("This is the last card." if direction > 0 else "This is the first card.")
             return
         self.go(found, None if self._index is None else self._index + direction)
 
@@ -324,7 +332,7 @@ class ReviewScreen(Screen[None]):
         c = self.store.contact(contact_id)
         if not words.matches(self.flt, c):
             self.flt = ALL
-            self.notify("Filter cleared to show that card.")
+            self._say("Filter cleared to show that card.")
         self.go(contact_id)
 
     def action_goto(self) -> None:
@@ -332,7 +340,7 @@ class ReviewScreen(Screen[None]):
 
         total = self.store.walk_count(self.deck.id, self.flt)
         if total == 0:
-            self.notify("No cards to go to in this filter.")
+            self._say("No cards to go to in this filter.")
             return
         self.app.push_screen(GotoDialog(total, words.filter_label(self.flt)), self._goto)
 
@@ -362,7 +370,7 @@ class ReviewScreen(Screen[None]):
             return
         deck_id = self.deck.id
         if self.store.walk_count(deck_id, flt) == 0:
-            self.notify(f"No card matches '{words.filter_label(flt)}'.", severity="warning")
+            self._say(f"No card matches '{words.filter_label(flt)}'.", severity="warning")
             return
         self.flt = flt
         c = self.contact
@@ -379,7 +387,7 @@ class ReviewScreen(Screen[None]):
         self.store.prepare_order(self.deck, order)
         self.order = order
         self.show_card()
-        self.notify(f"Walk order: {words.ORDER_LABELS[order]}")
+        self._say(f"Walk order: {words.ORDER_LABELS[order]}")
 
     # -- changing ------------------------------------------------------------------
 
@@ -387,7 +395,7 @@ class ReviewScreen(Screen[None]):
         change = self.store.undo(self.deck.id)
         self._can_undo = self.store.can_undo(self.deck.id)
         if change is None:
-            self.notify("Nothing to undo.")
+            self._say("Nothing to undo.")
             self._refresh_bindings_if_changed()
             return
         self._totals.clear()
@@ -403,7 +411,7 @@ class ReviewScreen(Screen[None]):
             text = f"Undone: tag '{change.detail}' on {who}"
         else:
             text = f"Undone: note change on {who}"
-        self.notify(text, markup=False)
+        self._say(text, markup=False)
 
     def action_tag(self) -> None:
         c = self.contact
@@ -421,7 +429,7 @@ class ReviewScreen(Screen[None]):
         if c is None:
             return
         if number > len(self._tags):
-            self.notify(
+            self._say(
                 f"No quick tag {number} yet. Press t to create a tag: "
                 "the first nine tags you create become quick tags 1–9."
             )
@@ -436,7 +444,7 @@ class ReviewScreen(Screen[None]):
         self._tags = self.store.deck_tags(self.deck.id)
         self._totals.clear()
         self.show_card()
-        self.notify(f"Tag '{tag}' {'added' if on else 'removed'}", markup=False)
+        self._say(f"Tag '{tag}' {'added' if on else 'removed'}", markup=False)
 
     def action_note(self) -> None:
         c = self.contact
@@ -449,7 +457,7 @@ class ReviewScreen(Screen[None]):
             self.store.set_note(c.id, text)
             self._can_undo = True
             self.show_card()
-            self.notify("Note saved." if text else "Note removed.")
+            self._say("Note saved." if text else "Note removed.")
 
         from triage.ui.editors import NoteEditor
 
