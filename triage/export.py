@@ -159,14 +159,14 @@ def load_invited(store: Store, deck: Deck) -> Invited:
     100,000 people its repeated full passes cost more than the reading itself
     (2-3x slower without the pause in bench/bench_export.py)."""
     store.verify()
-    with _gc_paused():
+    with _gc_paused():  # the tags too: their lists cost 20x more with collections on
         people = list(
             store.iter_contacts(deck.id, "AND decision = ?", (INVITE,), order="decided_at, id")
         )
-    if people:
-        by_id = {c.id: c for c in people}
-        for contact_id, names in store.tags_by_contact(deck.id, INVITE).items():
-            by_id[contact_id].tags = names
+        if people:
+            by_id = {c.id: c for c in people}
+            for contact_id, names in store.tags_by_contact(deck.id, INVITE).items():
+                by_id[contact_id].tags = names
     return Invited(deck, people, store.deck_tags(deck.id))
 
 
