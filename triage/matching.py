@@ -197,12 +197,7 @@ class Merger:
                 if "@" not in key or "#" in key:
                     wanted.append("k" + key)
             self._fetch(wanted, wanted_phones)
-        one, holders, new_one, new_phones = (
-            self._one,
-            self._holders,
-            self._new_one,
-            self._new_phones,
-        )
+        one, put = self._one, self._put
         new = 0
         for line, email_keys, phones, name_hash, row in entries:
             found = None
@@ -224,26 +219,13 @@ class Merger:
             contact_id = add(row)
             new += 1
             if not plain:
-                self._put("k" + row[0], contact_id)
+                put("k" + row[0], contact_id)
             for k in email_keys:
-                e = "e" + k
-                if e not in one:
-                    one[e] = contact_id
-                    new_one.append((e, contact_id))
+                put("e" + k, contact_id)
             for number in phones:
-                held = holders.get(number)
-                if held is None:
-                    holders[number] = [(contact_id, row[ROW_NAME])]
-                elif any(cid == contact_id for cid, _ in held):
-                    continue
-                else:
-                    held.append((contact_id, row[ROW_NAME]))
-                new_phones.append((number, contact_id, row[ROW_NAME]))
+                self._put_phone(number, contact_id, row[ROW_NAME])
             if name_hash is not None:
-                n = "n" + name_hash
-                if n not in one:
-                    one[n] = contact_id
-                    new_one.append((n, contact_id))
+                put("n" + name_hash, contact_id)
         self.flush()
         return new
 

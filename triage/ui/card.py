@@ -166,7 +166,23 @@ def _bg(style: Style) -> RichStyle:
     return RichStyle(bgcolor=style.rich_style.bgcolor)
 
 
-class CardBody(Widget):
+class _SizedByContent(Widget):
+    """A widget whose height follows what it draws: every refresh is a
+    layout.  Textual refreshes a widget without one when only its component
+    styles change (the From row hidden on a wide screen), and what a panel
+    kept while hidden may be longer or shorter when it shows again."""
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        return super().refresh(*regions, repaint=repaint, layout=True, recompose=recompose)
+
+
+class CardBody(_SizedByContent):
     """The name, the subtitle and the rows that have something to say."""
 
     # Not scoped: the decision's colour follows the card's class, and the
@@ -240,18 +256,6 @@ class CardBody(Widget):
             parts.append(_RowVisual(self._labels[row_id], value, label_style, row_style))
         return _StackVisual(parts)
 
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        # Always with a layout: a change of the component styles (the From
-        # row hidden on a wide screen) changes the height, and Textual
-        # refreshes a widget without one for those.
-        return super().refresh(*regions, repaint=repaint, layout=True, recompose=recompose)
-
     def show(self, head: tuple[str, str] | None, values: dict[str, list[str]]) -> None:
         """``head``: the name and the subtitle (None: no card); ``values``:
         the lines of each row, a row without any being left out."""
@@ -311,7 +315,7 @@ class ContactCard(Vertical):
             self.border_subtitle = decision
 
 
-class SidePanel(Widget):
+class SidePanel(_SizedByContent):
     """Provenance and quick tags, shown beside the card on wide terminals.
 
     Hidden (narrow terminals), it only keeps what to show: the screen's
@@ -358,16 +362,6 @@ class SidePanel(Widget):
                 _TextVisual(self._tags, plain),
             ]
         )
-
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        # With a layout: what it kept while hidden may be longer or shorter.
-        return super().refresh(*regions, repaint=repaint, layout=True, recompose=recompose)
 
     def show(self, c: Contact | None, quick_tags: list[str]) -> None:
         lines = words.provenance_lines(c) if c is not None else []
