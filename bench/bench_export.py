@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.table import table
 from triage import export, export_formats
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
 from triage.store import Deck, Store
@@ -178,13 +179,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     rows = run(args.quick, args.people, args.repeat)
-    print(f"{'figure':<40} {'value':>9} {'floor':>9} {'ratio':>7}  target")
-    for r in rows:
-        ok = "" if r["ok"] is None else ("ok" if r["ok"] else "MISS")
-        print(
-            f"{r['name']:<40} {r['value']:>7.0f}ms {r['floor']:>7.0f}ms {r['ratio']:>6.2f}x"
-            f"  {r['target']} {ok}"
-        )
+    print(table(rows))
     return 0
 
 

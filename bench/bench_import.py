@@ -39,6 +39,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402
+from bench.table import row as _row  # noqa: E402
+from bench.table import table  # noqa: E402
 
 FULL = {"rows": 100_000, "cards": 10_000}
 QUICK = {"rows": 10_000, "cards": 2_000}
@@ -108,10 +110,12 @@ print(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout, "stderr"
 """
 
 
-def _in_child(kind: str, path: Path) -> dict[str, Any]:
-    """One measurement in a fresh interpreter; raises with its stderr if it fails."""
+def in_child(script: str, *args: str) -> dict[str, Any]:
+    """One measurement: ``script --child ARGS`` in a fresh interpreter under
+    the launcher; its last stdout line (JSON) with the process tree's peak
+    memory and CPU time added.  Raises with its stderr if it fails."""
     pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    child = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(path)]
+    child = [sys.executable, str(Path(script).resolve()), "--child", *args]
     proc = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, *child],
         capture_output=True,
@@ -124,12 +128,17 @@ def _in_child(kind: str, path: Path) -> dict[str, Any]:
         raise RuntimeError(f"the launcher failed:\n{proc.stderr.strip()}")
     launched = json.loads(proc.stdout)
     if launched["returncode"] != 0:
-        raise RuntimeError(f"{kind} {path.name} failed:\n{launched['stderr'].strip()}")
+        what = " ".join(Path(a).name for a in args)
+        raise RuntimeError(f"{what} failed:\n{launched['stderr'].strip()[-2000:]}")
     result: dict[str, Any] = json.loads(launched["stdout"].strip().splitlines()[-1])
     kib = launched["tree_maxrss"]
     result["tree_maxrss_mib"] = kib / MIB if sys.platform == "darwin" else kib / 1024
     result["cpu_seconds"] = launched["tree_cpu"]
     return result
+
+
+def _in_child(kind: str, path: Path) -> dict[str, Any]:
+    return in_child(__file__, kind, str(path))
 
 
 # --------------------------------------------------------------------------- floors
@@ -157,20 +166,6 @@ def _read_lines(path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the run
-
-
-def _row(
-    name: str, value: float, unit: str, floor: float, target: str, ok: bool | None
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "floor": floor,
-        "ratio": value / floor if floor else float("nan"),
-        "target": target,
-        "ok": ok,
-    }
 
 
 def run(quick: bool = False, out: Path | None = None, log: Any = None) -> list[dict[str, Any]]:
@@ -266,36 +261,6 @@ def _summary(r: dict[str, Any]) -> str:
     )
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value != value:  # nan
-        return "-"
-    return f"{value:,.1f} {unit}" if unit == "MiB" else f"{value:,.0f} {unit}"
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    head = ("figure", "value", "floor", "ratio", "target", "")
-    body = [
-        (
-            r["name"],
-            _fmt(r["value"], r["unit"]),
-            _fmt(r["floor"], r["unit"]),
-            f"{r['ratio']:.3f}" if r["ratio"] == r["ratio"] else "-",
-            f"{r['target']} {r['unit']}" if r["target"] else "",
-            {True: "ok", False: "MISS", None: ""}[r["ok"]],
-        )
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
-    lines = []
-    for line in [head, *body]:
-        cells = [line[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
@@ -311,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print()
-        print(format_table(rows))
+        print(table(rows))
         print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     return 0
 

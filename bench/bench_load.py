@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +28,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import generate  # noqa: E402
-from bench_import import _LAUNCHER  # noqa: E402
+from bench_import import in_child  # noqa: E402
+
+from bench.table import table  # noqa: E402
 
 DECISIONS = 1000
 
@@ -102,22 +102,7 @@ def _maxrss_mib() -> float:
 
 
 def _in_child(*args: str) -> dict[str, Any]:
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    child = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
-    proc = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, *child],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": pythonpath},
-        check=False,
-    )
-    launched = json.loads(proc.stdout)
-    if launched["returncode"] != 0:
-        raise RuntimeError(f"{args[0]} failed:\n{launched['stderr'].strip()[-2000:]}")
-    result: dict[str, Any] = json.loads(launched["stdout"].strip().splitlines()[-1])
-    result["tree_maxrss_mib"] = launched["tree_maxrss"] / 1024
-    return result
+    return in_child(__file__, *args)
 
 
 def _row(
@@ -169,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Load benchmark on a very large deck.")
     ap.add_argument("--quick", action="store_true", help="50,000 contacts")
     args = ap.parse_args(argv)
-    for r in run(args.quick, log=print):
-        ok = "" if r["ok"] is None else ("ok" if r["ok"] else "MISS")
-        print(f"{r['name']:<48} {r['value']:>12,.2f} {r['unit']:<11} {r['target']} {ok}")
+    rows = run(args.quick, log=print)
+    print()
+    print(table(rows))
     return 0
 
 

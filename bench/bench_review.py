@@ -61,6 +61,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.table import row as _row  # noqa: E402
+from bench.table import table  # noqa: E402
+
 FULL = {"contacts": 100_000, "runs": 15, "decisions": 1_000, "keys": 1_000}
 QUICK = {"contacts": 10_000, "runs": 5, "decisions": 1_000, "keys": 200}
 STARTUP_RATIO_TARGET = 1.25  # x the bare app, at most
@@ -526,20 +529,6 @@ def _decide_in_child(data: Path, floor_data: Path, n: int, count: int) -> dict[s
 # --------------------------------------------------------------------------- the run
 
 
-def _row(
-    name: str, value: float, unit: str, floor: float, target: str, ok: bool | None
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "floor": floor,
-        "ratio": value / floor if floor else float("nan"),
-        "target": target,
-        "ok": ok,
-    }
-
-
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100)."""
     ordered = sorted(values)
@@ -731,40 +720,6 @@ def _attempt(measure: Any, say: Any) -> Any:
         return None
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value != value:  # nan
-        return "-"
-    if unit == "ms":
-        return f"{value:,.3f} ms" if value < 10 else f"{value:,.1f} ms"
-    if unit == "x":
-        return f"{value:.2f}x"
-    return f"{value:,.1f} {unit}"
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    head = ("figure", "value", "floor", "ratio", "target", "")
-    body = [
-        (
-            r["name"],
-            _fmt(r["value"], r["unit"]),
-            _fmt(r["floor"], r["unit"]),
-            f"{r['ratio']:.2f}" if r["ratio"] == r["ratio"] else "-",
-            r["target"],
-            {True: "ok", False: "MISS", None: ""}[r["ok"]],
-        )
-        for r in rows
-    ]
-    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
-    lines = []
-    for line in [head, *body]:
-        cells = [line[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
@@ -787,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
     else:
         print()
-        print(format_table(rows))
+        print(table(rows))
         after = os.getloadavg()
         print(
             f"\nPython {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version},"

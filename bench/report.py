@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import sys
 import time
@@ -26,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from bench.table import table  # noqa: E402
+
 # (module, section title); each module has run(quick) -> list of rows.
 SECTIONS = (
     ("bench_import", "import"),
@@ -33,45 +34,6 @@ SECTIONS = (
     ("bench_export", "export"),
     ("bench_load", "load: a 1,000,000-contact deck"),
 )
-
-
-def _fmt(value: Any, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-    else:
-        text = f"{value:,}" if isinstance(value, int) else str(value)
-    return f"{text} {unit}".strip()
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    head = ["figure", "value", "floor", "ratio", "target", ""]
-    body = []
-    for r in rows:
-        if "section" in r:
-            body.append([f"[{r['section']}]", "", "", "", "", ""])
-            continue
-        ok = r.get("ok")
-        body.append(
-            [
-                r["name"],
-                _fmt(r.get("value"), r.get("unit", "")),
-                _fmt(r.get("floor"), r.get("unit", "")),
-                "-" if r.get("ratio") is None else f"{r['ratio']:.2f}",
-                str(r.get("target") or ""),
-                "" if ok is None else ("ok" if ok else "MISS"),
-            ]
-        )
-    widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
-    lines = []
-    for line in [head, *body]:
-        cells = [line[0].ljust(widths[0])]
-        cells += [c.rjust(w) for c, w in zip(line[1:4], widths[1:4], strict=True)]
-        cells += [line[4].ljust(widths[4]), line[5]]
-        lines.append("  ".join(cells).rstrip())
-    lines.insert(1, "-" * max(len(x) for x in lines))
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
