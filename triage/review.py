@@ -16,6 +16,7 @@ walk allocates.
 from __future__ import annotations
 
 import gc
+import sys
 
 from triage.store import Deck, Store
 
@@ -71,8 +72,6 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
 
 
 def _reads_a_terminal() -> bool:
-    import sys
-
     stdin = sys.__stdin__
     try:
         return stdin is not None and stdin.isatty()
