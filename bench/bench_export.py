@@ -27,9 +27,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.table import table
-from triage import export, export_formats
-from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.store import Deck, Store
+from triage.export import formats as export_formats
+from triage.export import plan as export
+from triage.model import FLAG_BITS, Contact, Deck, Email, Phone, Source
+from triage.store import Store
 
 FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret"]
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]

@@ -3,7 +3,7 @@
 Prints a table; never asserts (DESIGN.md §8: budgets are measured by
 ``bench/``, not by timed tests).  Figures:
 
-* ``google import``: ``triage.importing.run_import`` of a generated 100,000-row
+* ``google import``: ``triage.ingest.run.run_import`` of a generated 100,000-row
   Google CSV into a fresh data dir, records in the file per second.  Floor:
   plain ``csv.reader`` over the same file (median of 3), rows per second.
 * ``google import peak memory``: ``ru_maxrss`` of the fresh child process
@@ -68,7 +68,7 @@ def _child(argv: list[str]) -> None:
             rows = sum(1 for _ in csv.reader(fh)) - 1
         out = {"seconds": time.perf_counter() - started, "records": rows}
     elif kind == "import":
-        from triage.importing import run_import
+        from triage.ingest.run import run_import
         from triage.store import Store
 
         with tempfile.TemporaryDirectory(prefix="triage-bench-") as data:

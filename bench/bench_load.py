@@ -39,7 +39,7 @@ def _child(argv: list[str]) -> None:
     kind, data = argv[0], Path(argv[1])
     out: dict[str, Any] = {}
     if kind == "import":
-        from triage.importing import run_import
+        from triage.ingest.run import run_import
         from triage.store import Store
 
         store = Store.open(data)
@@ -50,7 +50,7 @@ def _child(argv: list[str]) -> None:
     elif kind == "review":
         out = asyncio.run(_review(data))
     elif kind == "export":
-        from triage import export
+        from triage.export import plan as export
         from triage.store import Store
 
         store = Store.open(data)

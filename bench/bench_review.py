@@ -246,7 +246,7 @@ def build_deck(data: Path, n: int, say: Any) -> None:
             store.close()
 
     from bench import generate
-    from triage.importing import run_import
+    from triage.ingest.run import run_import
 
     rows = int(n / 0.93) + 100
     say(f"building deck '{name}': importing {rows:,} generated Google rows into {data}")
@@ -337,7 +337,7 @@ def first_card(data: Path, n: int) -> dict[str, Any]:
 
 
 def _all() -> Any:
-    from triage.store import ALL
+    from triage.model import ALL
 
     return ALL
 
@@ -449,7 +449,7 @@ async def _decide(data: Path, floor_data: Path, n: int, count: int) -> dict[str,
     handler: list[float] = []
     commit: list[float] = []
     statements: list[str] = []
-    # As triage.review runs the app: the collector paused until the first
+    # As triage.cli.review runs the app: the collector paused until the first
     # paint, then what start-up built frozen (ReviewApp.on_ready).
     collecting = gc.isenabled()
     gc.disable()

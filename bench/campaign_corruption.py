@@ -147,7 +147,7 @@ class Base:
 def build_base(work: Path) -> Base:
     """A deck of ~440 people with decisions, tags, notes and an undo; plus a
     copy taken while a second session still had its changes in the -wal."""
-    from triage.importing import run_import
+    from triage.ingest.run import run_import
     from triage.store import Store
 
     files = work / "files"
@@ -304,7 +304,7 @@ def damage(case: Case, data: Path) -> str:
         conn.close()
         return "another application's SQLite database (user_version 0)"
     if kind == "newer-version":
-        from triage.schema import SCHEMA_VERSION
+        from triage.store.schema import SCHEMA_VERSION
 
         version = SCHEMA_VERSION + rng.randint(1, 5)
         conn = sqlite3.connect(db)

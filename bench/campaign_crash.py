@@ -1350,7 +1350,7 @@ class Campaign:
 
     def _expected_export(self, data: Path, batch: int | None) -> dict[str, bytes]:
         """The files a complete export would write now (same code, in-process)."""
-        from triage.export import plan_export, write_export
+        from triage.export.plan import plan_export, write_export
         from triage.store import Store
 
         ref = self.work / "reference"

@@ -439,9 +439,9 @@ class Feeder:
             self._store.close()
 
     def feed(self, tally: Tally, sample: Sample, *, through_import: bool) -> None:
-        from triage.importers import open_file
-        from triage.importers.base import FormatError
-        from triage.importing import ImportFailed, run_import
+        from triage.ingest.formats import open_file
+        from triage.ingest.formats.base import FormatError
+        from triage.ingest.run import ImportFailed, run_import
 
         fmt = None if tally.importer == "auto" else tally.importer
         self.path.write_bytes(sample.data)
@@ -600,7 +600,7 @@ _CHILD_IMPORT = """
 import json, os, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from triage.importing import ImportFailed, run_import
+from triage.ingest.run import ImportFailed, run_import
 from triage.store import Store
 
 def rss():
@@ -697,8 +697,8 @@ def giants(
 ) -> list[Giant]:
     """Each big input through open_file (here) and run_import (a fresh
     process, killed after ``timeout`` seconds)."""
-    from triage.importers import open_file
-    from triage.importers.base import FormatError
+    from triage.ingest.formats import open_file
+    from triage.ingest.formats.base import FormatError
     from triage.model import Problem
 
     folder = work / "giants"
@@ -855,7 +855,7 @@ class ExportTally:
 def add_people(store: Any, deck_name: str, people: list[dict[str, Any]]) -> Any:
     """Put ``people`` into a new deck through the store API and invite them
     all (as tests/test_export.py does)."""
-    from triage.dedupe import refresh_flags
+    from triage.ingest.merge import refresh_flags
     from triage.model import Contact, Email, Phone, Source
 
     with store.transaction():
@@ -897,8 +897,8 @@ def check_csv(tally: ExportTally, fmt: str, text: str, expected_rows: int, where
 
 def check_vcard(tally: ExportTally, text: str, expected: int, work: Path, where: str) -> None:
     """Our own importer must read the exported cards back, one per person."""
-    from triage.importers import open_file
-    from triage.importers.base import FormatError
+    from triage.ingest.formats import open_file
+    from triage.ingest.formats.base import FormatError
     from triage.model import Problem
 
     path = work / "exported.vcf"
@@ -919,8 +919,8 @@ def check_vcard(tally: ExportTally, text: str, expected: int, work: Path, where:
 def export_campaign(
     examples: int, *, work: Path, log: Callable[[str], None] = lambda _m: None
 ) -> ExportTally:
-    from triage.export import FORMATS as EXPORT_FORMATS
-    from triage.export import plan_export, write_stream
+    from triage.export.plan import FORMATS as EXPORT_FORMATS
+    from triage.export.plan import plan_export, write_stream
     from triage.store import Store
 
     tally = ExportTally()

@@ -22,8 +22,9 @@ from textual.pilot import Pilot
 
 from triage.config import Config
 from triage.demo import demo_files
-from triage.importing import run_import
-from triage.store import Deck, Store
+from triage.ingest.run import run_import
+from triage.model import Deck
+from triage.store import Store
 from triage.ui.app import ReviewApp
 
 SIZE = (100, 32)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from triage.config import Config
-from triage.store import Deck, Store
+from triage.model import Deck
+from triage.store import Store
 
 GOOGLE_HEADER = [
     "First Name",
@@ -155,7 +156,7 @@ def sample_files(folder: Path) -> list[Path]:
 
 
 def build_deck(data_dir: Path, files: list[Path], name: str = DECK) -> tuple[Store, Deck]:
-    from triage.importing import run_import
+    from triage.ingest.run import run_import
 
     store = Store.open(data_dir)
     run_import(store, name, files, region="US")

@@ -7,20 +7,20 @@ import sys
 
 CORE = (
     "triage.model",
-    "triage.importers",
-    "triage.importers.vcard",
-    "triage.normalize",
-    "triage.names",
-    "triage.regions",
-    "triage.dedupe",
-    "triage.matching",
-    "triage.store",
-    "triage.rows",
-    "triage.writer",
-    "triage.dbfile",
-    "triage.importing",
+    "triage.ingest.formats",
+    "triage.ingest.formats.vcard",
+    "triage.ingest.normalize",
+    "triage.ingest.names",
+    "triage.ingest.regions",
+    "triage.ingest.merge",
+    "triage.ingest.matching",
+    "triage.store.database",
+    "triage.store.codec",
+    "triage.store.writer",
+    "triage.store.files",
+    "triage.ingest.run",
     "triage.export",
-    "triage.export_formats",
+    "triage.export.formats",
     "triage.cli",
 )
 
@@ -42,7 +42,7 @@ def test_importing_the_package_opens_nothing(tmp_path, monkeypatch):
     code = (
         "import os, sys\n"
         "os.environ['HOME'] = sys.argv[1]\n"
-        "import triage.cli, triage.store, triage.commands\n"
+        "import triage.cli.main, triage.store, triage.cli.commands\n"
         "print(os.listdir(sys.argv[1]))\n"
     )
     proc = subprocess.run(

@@ -80,8 +80,8 @@ def test_an_orphan_wal_is_not_replayed_into_a_new_database(tmp_path: Path) -> No
 def test_damage_found_after_opening_leaves_the_wal_alone(tmp_path: Path) -> None:
     """A page that fails while a command reads it: the store is closed
     without a checkpoint into the damaged file."""
-    from triage.cli import StateError
-    from triage.commands import open_store
+    from triage.cli.commands import open_store
+    from triage.cli.errors import StateError
 
     store = Store.open(tmp_path)
     store.conn.execute("PRAGMA wal_autocheckpoint = 0")

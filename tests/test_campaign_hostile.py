@@ -55,7 +55,7 @@ def test_no_exported_cell_is_a_formula(tmp_path: Path) -> None:
 
 
 def test_the_formulas_of_the_issue_are_neutralised(tmp_path: Path) -> None:
-    from triage.export import plan_export, write_stream
+    from triage.export.plan import plan_export, write_stream
 
     nasty = ['=HYPERLINK("http://x","y")', "@SUM(1)", "+1-555", "-1", "\t=1", "\r=1"]
     people = [_everywhere(text) for text in nasty]
@@ -91,7 +91,7 @@ def _everywhere(text: str) -> dict[str, object]:
 
 
 def test_a_cell_of_200_kib_is_one_cell(tmp_path: Path) -> None:
-    from triage.importers import open_file
+    from triage.ingest.formats import open_file
 
     note = ('a, "b"\nc ' * 20_000)[:200_000]  # commas, quotes, line breaks
     cell = '"' + note.replace('"', '""') + '"'
@@ -104,8 +104,8 @@ def test_a_cell_of_200_kib_is_one_cell(tmp_path: Path) -> None:
 
 
 def test_an_exported_vcard_with_control_characters_reads_back(tmp_path: Path) -> None:
-    from triage.export import plan_export, write_stream
-    from triage.importers import open_file
+    from triage.export.plan import plan_export, write_stream
+    from triage.ingest.formats import open_file
 
     person = _everywhere("A\x00d\x00a\x00")
     store = Store.open(tmp_path / "data")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.schema import SCHEMA_VERSION
+from triage.store.schema import SCHEMA_VERSION
 
 
 def run(

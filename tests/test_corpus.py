@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.importing import run_import
+from triage.ingest.run import run_import
 from triage.store import Store
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public"

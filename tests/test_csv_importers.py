@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triage.importers import (
+from triage.ingest.formats import (
     FORMATS,
     FormatError,
     OpenedFile,
@@ -25,7 +25,7 @@ from triage.importers import (
     parse_mapping,
     sniff_format,
 )
-from triage.importers.tabular import NO_DATA, parse_date, sniff_delimiter
+from triage.ingest.formats.tabular import NO_DATA, parse_date, sniff_delimiter
 from triage.model import Problem, RawRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
@@ -523,7 +523,7 @@ def test_rows_with_wrong_cell_counts_are_read() -> None:
 
 
 def test_a_row_csv_rejects_is_a_problem_and_reading_goes_on() -> None:
-    from triage.importers.tabular import FIELD_LIMIT
+    from triage.ingest.formats.tabular import FIELD_LIMIT
 
     huge = "x" * (FIELD_LIMIT + 1)
     lines = ["Name,Email\n", f'"{huge},a@example.com\n', "Bo,bo@example.com\n"]

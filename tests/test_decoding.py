@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.importers import open_file
-from triage.importers.decoding import (
+from triage.ingest.decoding import (
     CHUNK,
     Encoding,
     detect_encoding,
@@ -18,6 +17,7 @@ from triage.importers.decoding import (
     sniff_bom,
     sniff_utf16,
 )
+from triage.ingest.formats import open_file
 from triage.model import RawRecord
 
 TEXT = "Name,Email,Notes\r\nJosé Núñez,jose@example.com,“quoted” €5\r\nZoë,zoe@example.com,ok\r\n"

@@ -63,7 +63,7 @@ def test_every_address_is_fictional() -> None:
 
 @pytest.fixture(scope="module")
 def demo_deck(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], list[Contact]]:
-    from triage.importing import run_import
+    from triage.ingest.run import run_import
     from triage.store import Store
 
     store = Store.open(tmp_path_factory.mktemp("data"))

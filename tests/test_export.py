@@ -17,9 +17,9 @@ from typing import IO
 
 import pytest
 
-from triage import export, export_formats
-from triage.dedupe import refresh_flags
-from triage.export import (
+from triage.export import formats as export_formats
+from triage.export import plan as export
+from triage.export.plan import (
     CONNECTED,
     NO_EMAIL,
     ExportError,
@@ -29,9 +29,10 @@ from triage.export import (
     plan_export,
     write_export,
 )
-from triage.model import FLAG_BITS, Contact, Email, Phone, RawRecord, Source
-from triage.names import role_address
-from triage.store import Deck, Store
+from triage.ingest.merge import refresh_flags
+from triage.ingest.names import role_address
+from triage.model import FLAG_BITS, Contact, Deck, Email, Phone, RawRecord, Source
+from triage.store import Store
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -367,7 +368,7 @@ def test_vcard_escaping_folding_and_crlf(data: Path, out_dir: Path) -> None:
 
 
 def test_vcard_reads_back_with_our_parser(data: Path, out_dir: Path) -> None:
-    from triage.importers import vcard
+    from triage.ingest.formats import vcard
 
     note = "multi\nline; note, with \\ backslash and émoji 🎉" + " long" * 30
     person = P("Ünal Zoë-Ann", "Ünal", "Zoë-Ann", ["zoe@example.com"], ["+33612345678"],
@@ -658,7 +659,7 @@ ROUND_TRIP = [
 
 @pytest.mark.parametrize("fmt", ["vcard", "google", "outlook"])
 def test_round_trip_through_our_importer(data: Path, out_dir: Path, fmt: str) -> None:
-    from triage.importing import run_import
+    from triage.ingest.run import run_import
 
     store, deck, _ = make_deck(data, [*ROUND_TRIP, SKIPPED])
     plan = plan_export(store, deck, fmt)

@@ -15,7 +15,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static
 
 from triage.config import Config
-from triage.store import Deck, Store
+from triage.model import Deck
+from triage.store import Store
 from triage.ui.export_screen import ConfirmExport, ExportScreen
 
 UNSET = "unset"

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-import triage.import_pool as import_pool
-import triage.importers.chunks as chunks
-import triage.importing as importing
-import triage.store as store_module
-from triage.importing import ImportFailed, run_import
+import triage.ingest.chunks as chunks
+import triage.ingest.pool as import_pool
+import triage.ingest.run as importing
+import triage.store.database as store_module
+from triage.ingest.run import ImportFailed, run_import
 from triage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +190,7 @@ def test_reimport_into_a_deck_same_as_sequential(
 
 
 def importable(path: Path) -> bool:
-    from triage.importers import open_file
+    from triage.ingest.formats import open_file
 
     try:
         open_file(path)
@@ -204,7 +204,7 @@ def import_spilled_and_not(
 ) -> list[tuple[list[object], list[str]]]:
     """(reports, dump) of the same imports with the merge indexes in Python
     dicts, then moved to SQLite after ``spill`` keys."""
-    from triage.matching import Merger
+    from triage.ingest.matching import Merger
 
     results = []
     for name, limit in (("dicts", 1 << 62), ("spilled", spill)):
@@ -299,7 +299,7 @@ def test_a_late_cut_inside_a_field(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_rows_the_csv_module_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from triage.importers.tabular import FIELD_LIMIT
+    from triage.ingest.formats.tabular import FIELD_LIMIT
 
     huge = "x" * (FIELD_LIMIT // 2 + 1)  # two of them: over the csv field limit
     path = tmp_path / "bad.csv"
@@ -487,7 +487,7 @@ def test_failure_in_the_main_process_stops_the_workers(
 def test_interrupt_stops_cleanly(store: Store, big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = dump(store)
     chunked(monkeypatch, 4000)
-    from triage.matching import Merger
+    from triage.ingest.matching import Merger
 
     real = Merger.absorb
     calls = {"n": 0}
@@ -612,11 +612,18 @@ def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
     stable key, the keys :meth:`Merger.absorb` looks up, and the Person back."""
     import dataclasses
 
-    from triage.dedupe import email_key, name_org_hash, new_contact, person_of, prepare, stable_key
-    from triage.importers import open_file
+    from triage.ingest.formats import open_file
+    from triage.ingest.merge import (
+        email_key,
+        name_org_hash,
+        new_contact,
+        person_of,
+        prepare,
+        stable_key,
+    )
+    from triage.ingest.normalize import Normalizer
     from triage.model import Problem, Source
-    from triage.normalize import Normalizer
-    from triage.rows import encode_sources, insert_row
+    from triage.store.codec import encode_sources, insert_row
 
     normalize = Normalizer("US")
     files = [

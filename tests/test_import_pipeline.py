@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from triage.importing import ImportFailed, run_import
+from triage.ingest.run import ImportFailed, run_import
 from triage.store import Store
-from triage.writer import ContactWriter
+from triage.store.writer import ContactWriter
 
 GOOGLE_HEADER = (
     "First Name,Middle Name,Last Name,Organization Name,Organization Title,Notes,Labels,"
@@ -143,7 +143,7 @@ def test_newcomers_join_the_walk_after_those_already_there(store, tmp_path):
         out, cur = [], store.walk_first(deck.id, "event")
         while cur is not None:
             out.append(store.contact(cur).name)
-            cur = store.walk_step(deck.id, "event", __import__("triage.store").store.ALL, cur, +1)
+            cur = store.walk_step(deck.id, "event", __import__("triage.model").model.ALL, cur, +1)
         return out
 
     first = walk()
@@ -302,7 +302,7 @@ def test_one_person_thousands_of_times(store, tmp_path):
 
 
 def test_an_import_too_large_for_the_walk_is_refused_whole(store, tmp_path, monkeypatch):
-    from triage import importing
+    from triage.ingest import run as importing
 
     first = google(tmp_path / "a.csv", [f"A{i},,X,,,,,,a{i}@example.com,,,,," for i in range(3)])
     run_import(store, "d", [first], region="US")
@@ -319,7 +319,7 @@ def test_what_a_merge_adds_is_found_by_later_records(store, tmp_path, monkeypatc
     """An address or a phone learnt by merging (through a phone, an email)
     finds the same person in later records, in the same batch or a later
     file; a name+organisation person is found again after gaining an org."""
-    from triage.matching import Merger
+    from triage.ingest.matching import Merger
 
     monkeypatch.setattr(Merger, "SPILL", spill)
     a = google(

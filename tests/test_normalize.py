@@ -14,11 +14,11 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import triage.normalize as normalize
+import triage.ingest.normalize as normalize
+from triage.ingest.names import guess_name, name_key, names_compatible, role_address
+from triage.ingest.normalize import Normalizer, Person, email_key
+from triage.ingest.regions import default_region_from_locale, valid_region
 from triage.model import FLAG_BITS, Email, Phone, RawRecord
-from triage.names import guess_name, name_key, names_compatible, role_address
-from triage.normalize import Normalizer, Person, email_key
-from triage.regions import default_region_from_locale, valid_region
 
 
 def flags_of(person: Person) -> set[str]:
@@ -728,7 +728,7 @@ def test_normalizer_pickles_without_its_caches() -> None:
 
 def test_import_is_cheap_and_core_only() -> None:
     code = (
-        "import sys, triage.normalize; "
+        "import sys, triage.ingest.normalize; "
         "heavy = ('phonenumbers', 'email_validator', 'textual'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from triage.cli import main as cli_main
+from triage.cli.main import main as cli_main
 from triage.config import Config
 from triage.demo import demo_files
-from triage.export import FORMATS
+from triage.export.plan import FORMATS
 from triage.store import DB_NAME, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,10 +52,10 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 
-from triage.cli import main
+from triage.cli.main import main
 from triage.config import Config
 from triage.demo import demo_files
-from triage.export import FORMATS
+from triage.export.plan import FORMATS
 from triage.store import Store
 from triage.ui.app import ReviewApp
 

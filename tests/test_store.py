@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from triage.model import Contact, Email, Phone, Source
-from triage.schema import SCHEMA_VERSION
-from triage.store import ALL, DB_NAME, Store, StoreError, WalkFilter
+from triage.model import ALL, Contact, Email, Phone, Source, WalkFilter
+from triage.store import DB_NAME, Store, StoreError
+from triage.store.schema import SCHEMA_VERSION
 
 
 def make_deck(store: Store, names: list[str], deck_name: str = "d") -> tuple[int, list[int]]:

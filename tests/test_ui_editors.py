@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import Input, OptionList, TextArea
 
 from triage.config import Config
-from triage.store import Store, WalkFilter
+from triage.model import WalkFilter
+from triage.store import Store
 from triage.ui.editors import GotoDialog, NoteEditor, TagPicker
 from triage.ui.filter import FilterScreen
 from triage.ui.help import HelpScreen

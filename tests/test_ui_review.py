@@ -9,7 +9,8 @@ import pytest
 from textual import events
 
 from triage.config import Config
-from triage.store import Store, WalkFilter
+from triage.model import WalkFilter
+from triage.store import Store
 from triage.ui.app import ReviewApp
 from triage.ui.review_screen import ReviewScreen
 from triage.ui.summary import SummaryScreen

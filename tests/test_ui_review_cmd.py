@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from triage.cli import StateError, UsageError
-from triage.review import review
+from triage.cli.errors import StateError, UsageError
+from triage.cli.review import review
 from triage.store import Store
 from triage.ui.app import ReviewApp
 
 HOLDER = """
 import sys
 from pathlib import Path
-from triage.lock import DeckLock
+from triage.store.lock import DeckLock
 lock = DeckLock(Path(sys.argv[1]))
 lock.acquire("t")
 print("ready", flush=True)
@@ -31,7 +31,7 @@ sys.stdin.read()
 def a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """``review`` called in this process believes its input is a terminal
     (the tests' standard input is not one)."""
-    monkeypatch.setattr("triage.review._reads_a_terminal", lambda: True)
+    monkeypatch.setattr("triage.cli.review._reads_a_terminal", lambda: True)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.store import Store, WalkFilter
+from triage.model import FLAG_BITS, Contact, Email, Phone, Source, WalkFilter
+from triage.store import Store
 from triage.ui import words
 from triage.ui.review_screen import ReviewScreen
 
@@ -108,7 +108,7 @@ def test_the_ui_does_not_load_the_validators() -> None:
     """Start-up time: phonenumbers and email_validator stay out of the UI path."""
     code = (
         "import sys\n"
-        "import triage.review, triage.ui.app\n"
+        "import triage.cli.review, triage.ui.app\n"
         "bad = [m for m in ('phonenumbers', 'email_validator') if m in sys.modules]\n"
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"

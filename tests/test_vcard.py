@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.importers.base import FormatError
-from triage.importers.vcard import parse
+from triage.ingest.formats.base import FormatError
+from triage.ingest.formats.vcard import parse
 from triage.model import Problem, RawRecord
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public"

@@ -135,3 +135,77 @@ class Contact:
             if email.valid:
                 return email.address
         return None
+
+
+@dataclass(slots=True)
+class Deck:
+    id: int
+    name: str
+    region: str
+    seed: int
+    cursor_id: int | None
+
+
+@dataclass(slots=True, frozen=True)
+class WalkFilter:
+    """Which cards the walk shows: ``all``, ``undecided``, ``invite``,
+    ``skip``, ``tag`` (value = tag name) or ``flag`` (value = flag name)."""
+
+    kind: str = "all"
+    value: str = ""
+
+    def label(self) -> str:
+        names = {"all": "all", "undecided": "undecided", "invite": "invited", "skip": "skipped"}
+        if self.kind in names:
+            return names[self.kind]
+        return f"{self.kind}: {self.value}"
+
+
+ALL = WalkFilter()
+
+
+@dataclass(slots=True)
+class Counts:
+    contacts: int = 0
+    invite: int = 0
+    skip: int = 0
+    undecided: int = 0
+
+
+@dataclass(slots=True)
+class Change:
+    """What an undo restored, so the caller can show the card it touched."""
+
+    contact_id: int
+    kind: str
+    detail: str
+
+
+@dataclass(slots=True)
+class DeckStatus:
+    deck: str
+    contacts: int
+    invite: int
+    skip: int
+    undecided: int
+    tags: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    exported: int = 0
+    to_export: int = 0
+    last_export: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deck": self.deck,
+            "contacts": self.contacts,
+            "invite": self.invite,
+            "skip": self.skip,
+            "undecided": self.undecided,
+            "tags": self.tags,
+            "flags": self.flags,
+            "sources": self.sources,
+            "exported": self.exported,
+            "to_export": self.to_export,
+            "last_export": self.last_export,
+        }

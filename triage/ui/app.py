@@ -18,7 +18,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from triage.config import Config
-from triage.store import Deck, Store
+from triage.model import Deck
+from triage.store import Store
 from triage.ui.keys import BINDING_IDS
 from triage.ui.review_screen import ReviewScreen
 from triage.ui.start import StartLookup

@@ -23,8 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from textual.worker import get_current_worker
 
 from triage.config import Config
-from triage.dbfile import describe_db_error
-from triage.export import (
+from triage.export.plan import (
     DEFAULT_FORMAT,
     FORMATS,
     ExportError,
@@ -39,7 +38,9 @@ from triage.export import (
     suffix_for,
     write_export,
 )
-from triage.store import DB_NAME, Deck, Store
+from triage.model import Deck
+from triage.store import DB_NAME, Store
+from triage.store.files import describe_db_error
 
 FORMAT_LABELS = {
     "linkedin": "LinkedIn upload (First Name, Last Name, Email)",

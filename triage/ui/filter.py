@@ -13,8 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from triage.model import FLAGS
-from triage.store import DeckStatus, WalkFilter
+from triage.model import FLAGS, DeckStatus, WalkFilter
 from triage.ui.words import FLAG_LABELS
 
 

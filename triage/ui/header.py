@@ -26,7 +26,7 @@ from textual.style import Style
 from textual.visual import RenderOptions, RichVisual, Visual
 from textual.widget import Widget
 
-from triage.store import Counts
+from triage.model import Counts
 
 PERCENT_WIDTH = 5  # "100%" right-aligned, as Textual's ProgressBar shows it
 GAP = 1  # between the walk and the bar

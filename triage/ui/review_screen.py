@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from triage.config import Config
-from triage.model import DECISIONS, UNDECIDED, Contact
-from triage.store import ALL, Deck, Store, WalkFilter
+from triage.model import ALL, DECISIONS, UNDECIDED, Contact, Deck, WalkFilter
+from triage.store import Store
 from triage.ui import words
 from triage.ui.card import CardScroll, ContactCard, SidePanel
 from triage.ui.header import ProgressHeader

@@ -18,8 +18,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from triage.model import Contact
-from triage.store import ALL, Deck, Store
+from triage.model import ALL, Contact, Deck
+from triage.store import Store
 
 
 @dataclass(slots=True)

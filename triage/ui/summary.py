@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Static
 
-from triage.store import DeckStatus
+from triage.model import DeckStatus
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 

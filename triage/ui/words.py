@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triage.model import FLAGS, INVITE, SKIP, Contact
-from triage.store import WalkFilter
+from triage.model import FLAGS, INVITE, SKIP, Contact, WalkFilter
 
 # How the filter chooser and the summary name each flag.
 FLAG_LABELS: dict[str, str] = {

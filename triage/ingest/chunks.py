@@ -27,16 +27,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import TextIO
 
-from triage.importers.base import FormatError, Item
-from triage.importers.decoding import Encoding, open_lines
-from triage.importers.tabular import Convert, Table, iter_items, read_chunk
+from triage.ingest.decoding import Encoding, open_lines
+from triage.ingest.formats.base import FormatError, Item
+from triage.ingest.formats.tabular import Convert, Table, iter_items, read_chunk
 from triage.model import Problem
 
 _TABLE_MODULES = {
-    "google": "triage.importers.google",
-    "outlook": "triage.importers.outlook",
-    "linkedin": "triage.importers.linkedin",
-    "csv": "triage.importers.generic",
+    "google": "triage.ingest.formats.google",
+    "outlook": "triage.ingest.formats.outlook",
+    "linkedin": "triage.ingest.formats.linkedin",
+    "csv": "triage.ingest.formats.generic",
 }
 # No boundary within this many times a chunk's size (and at least
 # GIVE_UP_MIN characters): stop cutting, read the rest in order.
@@ -210,7 +210,7 @@ class ChunkParser:
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
         if self.convert is None:
-            from triage.importers.vcard import UNTERMINATED, CardState, read_cards
+            from triage.ingest.formats.vcard import UNTERMINATED, CardState, read_cards
 
             state = CardState()
             items = list(read_cards(chunk.lines(), state, chunk.first))
@@ -236,7 +236,7 @@ def read_rest(
     tells whether earlier chunks held a vCard (else the file has none and
     this raises FormatError, as :func:`parse` does)."""
     if layout.is_vcard:
-        from triage.importers.vcard import NO_CARD, UNTERMINATED, CardState, read_cards
+        from triage.ingest.formats.vcard import NO_CARD, UNTERMINATED, CardState, read_cards
 
         state = CardState(seen_card=seen_card)
         yield from read_cards(lines, state, first_line)
@@ -253,6 +253,6 @@ def read_rest(
 def check_cards(layout: Layout, seen_card: bool) -> None:
     """After the last chunk: a "vCard" file without any card is an error."""
     if layout.is_vcard and not seen_card:
-        from triage.importers.vcard import NO_CARD
+        from triage.ingest.formats.vcard import NO_CARD
 
         raise FormatError(NO_CARD)

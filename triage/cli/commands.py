@@ -7,6 +7,7 @@ Errors leave as :class:`UsageError` (exit 2) or :class:`StateError` (exit 3).
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 import time
@@ -15,14 +16,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from triage.cli import StateError, UsageError, data_dir, print_json
-from triage.dbfile import StoreError, close_keeping_files, describe_db_error
-from triage.store import Deck, Store
+from triage.cli.errors import StateError, UsageError
+from triage.cli.paths import data_dir
+from triage.model import Deck
+from triage.store import Store
+from triage.store.files import StoreError, close_keeping_files, describe_db_error
 
 if TYPE_CHECKING:
-    from triage.importing import ImportReport
+    from triage.ingest.run import ImportReport
 
 DEMO_DECK = "demo"
+
+
+def print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 @contextmanager
@@ -71,7 +78,7 @@ def check_deck_name(name: str) -> str:
 
 
 def resolve_region(store: Store, deck_name: str, region: str | None) -> str:
-    from triage.regions import default_region_from_locale, valid_region
+    from triage.ingest.regions import default_region_from_locale, valid_region
 
     if region:
         code = region.strip().upper()
@@ -95,9 +102,9 @@ def do_import(
     quiet: bool = False,
 ) -> ImportReport:
     """Run an import and return its report; shows progress on a terminal."""
-    from triage.importers import parse_mapping
-    from triage.importers.base import FormatError
-    from triage.importing import ImportFailed, run_import
+    from triage.ingest.formats import parse_mapping
+    from triage.ingest.formats.base import FormatError
+    from triage.ingest.run import ImportFailed, run_import
 
     deck_name = check_deck_name(deck_name)
     try:
@@ -247,7 +254,7 @@ def cmd_decks(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from triage.review import review
+    from triage.cli.review import review
 
     with open_store(args) as store:
         if args.files:
@@ -265,8 +272,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from triage.cli.review import review
     from triage.demo import demo_files
-    from triage.review import review
 
     with open_store(args) as store:
         deck = store.deck(DEMO_DECK)
@@ -284,7 +291,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _check_unlocked(store: Store, deck: Deck) -> None:
-    from triage.lock import DeckLocked
+    from triage.store.lock import DeckLocked
 
     try:
         with store.lock(deck) as lock:
@@ -294,7 +301,7 @@ def _check_unlocked(store: Store, deck: Deck) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from triage.export_cmd import export_command
+    from triage.cli.export import export_command
 
     with open_store(args) as store:
         deck = existing_deck(store, args.deck)

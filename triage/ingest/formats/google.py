@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import cast
 
-from triage.importers.base import Item
-from triage.importers.tabular import (
+from triage.ingest.formats.base import Item
+from triage.ingest.formats.tabular import (
     Columns,
     Convert,
     Table,

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from triage.model import Contact, Email, Phone
-from triage.rows import INSERT_SQL, UPDATE_SQL, Row, data_columns, decode_sources, insert_row
+from triage.store.codec import INSERT_SQL, UPDATE_SQL, Row, data_columns, decode_sources, insert_row
 
 if TYPE_CHECKING:
     from triage.store import Store

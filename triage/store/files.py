@@ -9,7 +9,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from triage.schema import SchemaTooNew, migrate
+from triage.store.schema import SchemaTooNew, migrate
 
 
 class StoreError(Exception):
@@ -103,7 +103,7 @@ def check_database(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse what is not a triage database of a version this one reads,
     reading only (raises StoreError, or sqlite3.DatabaseError for a file that
     is no database or is damaged)."""
-    from triage.schema import SCHEMA_VERSION
+    from triage.store.schema import SCHEMA_VERSION
 
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

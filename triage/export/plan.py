@@ -33,9 +33,9 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Final
 
-from triage.export_formats import Writer, make_writer
-from triage.model import INVITE, Contact, Email
-from triage.store import Deck, Store
+from triage.export.formats import Writer, make_writer
+from triage.model import INVITE, Contact, Deck, Email
+from triage.store import Store
 
 FORMATS: Final = ("linkedin", "google", "outlook", "vcard", "full")
 DEFAULT_FORMAT: Final = "linkedin"

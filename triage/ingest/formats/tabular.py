@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from triage.importers.base import FormatError, Item
+from triage.ingest.formats.base import FormatError, Item
 from triage.model import Problem, RawRecord
 
 DELIMITERS = (",", ";", "\t", "|")

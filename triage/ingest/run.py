@@ -19,22 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage.dedupe import merge_into, person_of
-from triage.import_pool import (
+from triage.ingest.chunks import splittable
+from triage.ingest.formats import OpenedFile, open_file
+from triage.ingest.formats.base import FormatError
+from triage.ingest.matching import Merger
+from triage.ingest.merge import merge_into, person_of
+from triage.ingest.names import name_key
+from triage.ingest.pool import (
     Batch,
     Preparer,
     WorkerError,
     parallel_batches,
     sequential_batches,
 )
-from triage.importers import OpenedFile, open_file
-from triage.importers.base import FormatError
-from triage.importers.chunks import splittable
-from triage.matching import Merger
-from triage.model import FLAG_BITS, FLAGS, Problem, RawRecord, Source
-from triage.names import name_key
-from triage.rows import Row, encode_source_parts
-from triage.store import Deck, Store
+from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord, Source
+from triage.store import Store
+from triage.store.codec import Row, encode_source_parts
 
 # Flags worth a line in the report (merged is reported as its own count).
 _REPORTED_FLAGS = tuple(f for f in FLAGS if f not in ("merged", "connected", "invited"))

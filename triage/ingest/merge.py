@@ -13,13 +13,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
+from triage.ingest.names import name_key
+from triage.ingest.normalize import Person, email_key
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.names import name_key
-from triage.normalize import Person, email_key
-from triage.rows import Row, encode_emails, encode_list, encode_phones, search_words
+from triage.store.codec import Row, encode_emails, encode_list, encode_phones, search_words
 
 if TYPE_CHECKING:
-    from triage.matching import Merger
+    from triage.ingest.matching import Merger
 
 # Flags that describe the contact's data and are recomputed after a merge.
 _DERIVED = (

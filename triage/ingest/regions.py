@@ -8,7 +8,7 @@ import functools
 import os
 import re
 
-from triage.names import fold
+from triage.ingest.names import fold
 
 _LOCALE = re.compile(r"[A-Za-z]{2,3}[_-]([A-Za-z]{2})(?![A-Za-z])")
 

@@ -19,10 +19,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from triage.cli import StateError, UsageError
+from triage.cli.errors import StateError, UsageError
 from triage.config import ConfigError, load_config
-from triage.dbfile import describe_db_error
-from triage.export import (
+from triage.export.plan import (
     ExportError,
     ExportPlan,
     plan_export,
@@ -30,7 +29,9 @@ from triage.export import (
     write_export,
     write_stream,
 )
-from triage.store import Deck, Store
+from triage.model import Deck
+from triage.store import Store
+from triage.store.files import describe_db_error
 
 STDOUT_NAME = "(standard output)"
 

@@ -17,7 +17,7 @@ import codecs
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from triage.importers.base import FormatError
+from triage.ingest.formats.base import FormatError
 from triage.model import Problem, RawRecord
 
 # Properties whose value we keep; every other property is skipped cheaply.

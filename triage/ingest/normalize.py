@@ -38,10 +38,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage import phones
+from triage.ingest import phones
+from triage.ingest.names import guess_name, role_address, split_name
+from triage.ingest.regions import country_region, tld_region, valid_region
 from triage.model import FLAG_BITS, Email, Phone, RawRecord
-from triage.names import guess_name, role_address, split_name
-from triage.regions import country_region, tld_region, valid_region
 
 __all__ = ["Normalizer", "Person", "email_key"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from triage.importers.base import Item
-from triage.importers.tabular import (
+from triage.ingest.formats.base import Item
+from triage.ingest.formats.tabular import (
     Columns,
     Convert,
     Table,

@@ -18,13 +18,14 @@ from __future__ import annotations
 import gc
 import sys
 
-from triage.store import Deck, Store
+from triage.model import Deck
+from triage.store import Store
 
 
 def review(store: Store, deck: Deck, *, order: str) -> int:
-    from triage.cli import StateError, UsageError
+    from triage.cli.errors import StateError, UsageError
     from triage.config import ConfigError, load_config
-    from triage.lock import DeckLocked
+    from triage.store.lock import DeckLocked
 
     try:
         config = load_config()
@@ -65,7 +66,7 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
     finally:
         lock.release()
     if app.database_error is not None:
-        from triage.dbfile import describe_db_error
+        from triage.store.files import describe_db_error
 
         raise StateError(describe_db_error(store.path, app.database_error))
     return int(app.return_code or 0)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, cast
 
-from triage.importers.base import FormatError, Item, Parser
-from triage.importers.decoding import Encoding, detect_encoding, open_lines, read_head
-from triage.importers.tabular import MAP_FIELDS, is_blank, open_table
+from triage.ingest.decoding import Encoding, detect_encoding, open_lines, read_head
+from triage.ingest.formats.base import FormatError, Item, Parser
+from triage.ingest.formats.tabular import MAP_FIELDS, is_blank, open_table
 from triage.model import Problem, RawRecord
 
 __all__ = [
@@ -33,12 +33,12 @@ FORMATS: tuple[str, ...] = ("google", "outlook", "linkedin", "invitations", "vca
 
 # format -> (module, function); imported on first use.
 _PARSERS: dict[str, tuple[str, str]] = {
-    "google": ("triage.importers.google", "parse"),
-    "outlook": ("triage.importers.outlook", "parse"),
-    "linkedin": ("triage.importers.linkedin", "parse"),
-    "invitations": ("triage.importers.linkedin", "parse_invitations"),
-    "vcard": ("triage.importers.vcard", "parse"),
-    "csv": ("triage.importers.generic", "parse"),
+    "google": ("triage.ingest.formats.google", "parse"),
+    "outlook": ("triage.ingest.formats.outlook", "parse"),
+    "linkedin": ("triage.ingest.formats.linkedin", "parse"),
+    "invitations": ("triage.ingest.formats.linkedin", "parse_invitations"),
+    "vcard": ("triage.ingest.formats.vcard", "parse"),
+    "csv": ("triage.ingest.formats.generic", "parse"),
 }
 
 # Files people pick by mistake; told apart by their first bytes.
@@ -114,7 +114,7 @@ def _is_vcard(head: str) -> bool:
 
 def sniff_format(head: str) -> str:
     """The format of a file from its first ~64 KiB of text."""
-    from triage.importers import google, linkedin, outlook
+    from triage.ingest.formats import google, linkedin, outlook
 
     if _is_vcard(head):
         return "vcard"

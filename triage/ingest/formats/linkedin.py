@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from triage.importers.base import Item
-from triage.importers.tabular import (
+from triage.ingest.formats.base import Item
+from triage.ingest.formats.tabular import (
     NO_DATA,
     Columns,
     Convert,

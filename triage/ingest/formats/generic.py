@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from triage.importers.base import FormatError, Item
-from triage.importers.tabular import (
+from triage.ingest.formats.base import FormatError, Item
+from triage.ingest.formats.tabular import (
     MAP_FIELDS,
     Columns,
     Convert,

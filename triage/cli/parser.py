@@ -1,45 +1,14 @@
-"""Command-line entry point: ``triage import|review|status|export|decks|demo``.
-
-Paths are resolved here and passed down; nothing below opens a data folder on
-its own.  Exit codes (DESIGN §5): 0 success, 2 bad usage or bad input,
-3 state problem.  No traceback ever reaches the user: an unexpected error is
-summarised in one line and its details written to ``last-error.txt`` in the
-data folder.
-"""
+"""The argument parser: every command, option and its help text."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import traceback
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from triage import __version__
-
-EXIT_OK, EXIT_USAGE, EXIT_STATE = 0, 2, 3
-
-
-class UsageError(Exception):
-    """Bad usage or bad input: exit code 2."""
-
-
-class StateError(Exception):
-    """A state problem (locked deck, damaged or newer database): exit code 3."""
-
-
-def data_dir(args: argparse.Namespace) -> Path:
-    if args.data_dir:
-        return Path(args.data_dir).expanduser()
-    env = os.environ.get("TRIAGE_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("triage", appauthor=False))
+from triage.cli.errors import EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,54 +122,3 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--reset", action="store_true", help="start the demo deck over")
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(_dispatch(args))
-    except UsageError as exc:
-        _fail(str(exc))
-        return EXIT_USAGE
-    except StateError as exc:
-        _fail(str(exc))
-        return EXIT_STATE
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was left half-done")
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as exc:
-        where = _save_traceback(args)
-        _fail(f"unexpected error ({type(exc).__name__}: {exc}); details in {where}")
-        return 1
-
-
-def _fail(message: str) -> None:
-    print(f"triage: {message}", file=sys.stderr)
-
-
-def _save_traceback(args: argparse.Namespace) -> str:
-    try:
-        folder = data_dir(args)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / "last-error.txt"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(traceback.format_exc())
-        return str(path)
-    except OSError:
-        return "(could not write the details)"
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    from triage import commands
-
-    handler = getattr(commands, f"cmd_{args.command}")
-    result: Any = handler(args)
-    return int(result or 0)
-
-
-def print_json(obj: object) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))

@@ -7,11 +7,11 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-from triage.dedupe import ROW_FLAGS, ROW_NAME, Entry, name_matched, name_org_hash
+from triage.ingest.merge import ROW_FLAGS, ROW_NAME, Entry, name_matched, name_org_hash
+from triage.ingest.names import names_compatible
+from triage.ingest.normalize import email_key
 from triage.model import FLAG_BITS, Contact
-from triage.names import names_compatible
-from triage.normalize import email_key
-from triage.rows import Row
+from triage.store.codec import Row
 
 GUESSED = FLAG_BITS["name_guessed"]
 

@@ -31,12 +31,12 @@ from multiprocessing.process import BaseProcess
 from queue import SimpleQueue
 from typing import Any
 
-from triage.dedupe import Entry, prepare
-from triage.importers import OpenedFile
-from triage.importers.base import FormatError, Item
-from triage.importers.chunks import Chunk, Chunker, ChunkParser, Layout, check_cards, read_rest
+from triage.ingest.chunks import Chunk, Chunker, ChunkParser, Layout, check_cards, read_rest
+from triage.ingest.formats import OpenedFile
+from triage.ingest.formats.base import FormatError, Item
+from triage.ingest.merge import Entry, prepare
+from triage.ingest.normalize import Normalizer
 from triage.model import Problem
-from triage.normalize import Normalizer
 
 # (entries, rejected rows, {flags value: records with it}), in file order.
 Batch = tuple[list[Entry], list[Problem], dict[int, int]]
