@@ -154,12 +154,6 @@ class WalkFilter:
     kind: str = "all"
     value: str = ""
 
-    def label(self) -> str:
-        names = {"all": "all", "undecided": "undecided", "invite": "invited", "skip": "skipped"}
-        if self.kind in names:
-            return names[self.kind]
-        return f"{self.kind}: {self.value}"
-
 
 ALL = WalkFilter()
 

@@ -21,6 +21,7 @@ from triage.cli.paths import data_dir
 from triage.model import Deck
 from triage.store import Store
 from triage.store.files import StoreError, close_keeping_files, describe_db_error
+from triage.vocab import FLAG_LABELS, IMPORT_FORMATS
 
 if TYPE_CHECKING:
     from triage.ingest.run import ImportReport
@@ -157,40 +158,19 @@ def print_report(report: ImportReport) -> None:
             )
         else:
             print(
-                f"  {f.file}: {_FORMAT_NAMES.get(f.format, f.format)}, {f.encoding}:"
+                f"  {f.file}: {IMPORT_FORMATS.get(f.format, f.format)}, {f.encoding}:"
                 f" {f.records:,} records: {f.new:,} new, {f.merged:,} merged,"
                 f" {f.updated:,} updated, {f.unchanged:,} unchanged,"
                 f" {f.flagged:,} flagged, {len(f.rejected):,} rejected"
             )
         if f.flags:
-            parts = [f"{f.flags[k]:,} {_FLAG_WORDS[k]}" for k in FLAGS if k in f.flags]
+            parts = [f"{f.flags[k]:,} {FLAG_LABELS[k]}" for k in FLAGS if k in f.flags]
             print(f"    flagged: {', '.join(parts)}")
         for problem in f.rejected[:20]:
             print(f"    {f.file}:{problem.line}: {problem.reason}")
         if len(f.rejected) > 20:
             print(f"    … and {len(f.rejected) - 20:,} more (see --json)")
     print(f"Deck '{report.deck}' now holds {report.contacts:,} people.")
-
-
-_FORMAT_NAMES = {
-    "google": "Google CSV",
-    "outlook": "Outlook CSV",
-    "linkedin": "LinkedIn connections",
-    "invitations": "LinkedIn invitations",
-    "vcard": "vCard",
-    "csv": "CSV",
-}
-
-_FLAG_WORDS = {
-    "no_email": "without email",
-    "invalid_email": "invalid email",
-    "role_address": "role address",
-    "connected": "already connected",
-    "invited": "already invited",
-    "merged": "merged",
-    "name_guessed": "name guessed",
-    "phone_unparsed": "unparsed phone",
-}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -230,7 +210,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(line)
     if st.tags:
         print("Tags: " + ", ".join(f"{k} {v:,}" for k, v in st.tags.items()))
-    flags = [f"{_FLAG_WORDS[k]} {v:,}" for k, v in st.flags.items() if v]
+    flags = [f"{FLAG_LABELS[k]} {v:,}" for k, v in st.flags.items() if v]
     if flags:
         print("Flags: " + ", ".join(flags))
     if st.sources:

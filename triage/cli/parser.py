@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from triage import __version__
 from triage.cli.errors import EXIT_USAGE
+from triage.vocab import EXPORT_FORMATS, IMPORT_FORMATS, ORDERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--format",
-            choices=("google", "outlook", "linkedin", "invitations", "vcard", "csv"),
+            choices=tuple(IMPORT_FORMATS),
             help="read the files as this format instead of detecting it",
         )
         p.add_argument(
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_args(p)
     p.add_argument(
         "--order",
-        choices=("event", "name", "company", "source"),
+        choices=ORDERS,
         default="event",
         help="walk order (default: event, a shuffle that stays the same for the deck)",
     )
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     deck_arg(p)
     p.add_argument(
         "--format",
-        choices=("linkedin", "google", "outlook", "vcard", "full"),
+        choices=tuple(EXPORT_FORMATS),
         default="linkedin",
         help="linkedin (default): First Name,Last Name,Email Address",
     )

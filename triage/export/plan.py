@@ -36,8 +36,9 @@ from typing import IO, Final
 from triage.export.formats import Writer, make_writer
 from triage.model import INVITE, Contact, Deck, Email
 from triage.store import Store
+from triage.vocab import EXPORT_FORMATS
 
-FORMATS: Final = ("linkedin", "google", "outlook", "vcard", "full")
+FORMATS: Final = tuple(EXPORT_FORMATS)
 DEFAULT_FORMAT: Final = "linkedin"
 DEFAULT_BUDGET: Final = 100
 PREVIEW: Final = 5

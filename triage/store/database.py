@@ -49,8 +49,9 @@ from triage.store.files import (
     describe_db_error,
 )
 from triage.store.lock import DeckLock
-from triage.store.schema import LAZY_INDEXES, ORDERS, WALK_INDEXES, SchemaTooNew, migrate
+from triage.store.schema import LAZY_INDEXES, WALK_INDEXES, SchemaTooNew, migrate
 from triage.store.writer import ContactWriter
+from triage.vocab import ORDERS
 
 DB_NAME = "triage.db"
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+from triage.vocab import ORDERS
 
-# Walk orders and the rank column each one reads.
-ORDERS = ("event", "name", "company", "source")
+SCHEMA_VERSION = 1
 
 _V1 = """
 CREATE TABLE decks (

@@ -23,6 +23,7 @@ from triage.store import Store
 from triage.ui.keys import BINDING_IDS
 from triage.ui.review_screen import ReviewScreen
 from triage.ui.start import StartLookup
+from triage.vocab import ORDERS
 
 FALLBACK_THEME = "textual-dark"
 
@@ -141,7 +142,7 @@ class ReviewApp(App[None]):
         for title, text, action in PALETTE:
             yield SystemCommand(title, text, partial(screen.run_action, action))
         yield SystemCommand("Export", "Export the people you invited", self.action_export)
-        for order in ("event", "name", "company", "source"):
+        for order in ORDERS:
             yield SystemCommand(
                 f"Walk order: {order}",
                 f"Walk the cards in {order} order",

@@ -41,14 +41,8 @@ from triage.export.plan import (
 from triage.model import Deck
 from triage.store import DB_NAME, Store
 from triage.store.files import describe_db_error
+from triage.vocab import EXPORT_FORMATS as FORMAT_LABELS
 
-FORMAT_LABELS = {
-    "linkedin": "LinkedIn upload (First Name, Last Name, Email)",
-    "google": "Google Contacts CSV",
-    "outlook": "Outlook CSV",
-    "vcard": "vCard 3.0 (.vcf)",
-    "full": "Everything, for your records (CSV)",
-}
 BATCH_HINT = "a batch size of {n}"
 
 

@@ -9,25 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from triage.model import FLAGS, INVITE, SKIP, Contact, WalkFilter
+from triage.vocab import FLAG_LABELS, ORDER_LABELS, filter_label
 
-# How the filter chooser and the summary name each flag.
-FLAG_LABELS: dict[str, str] = {
-    "no_email": "no email",
-    "invalid_email": "invalid email",
-    "role_address": "role address",
-    "connected": "already connected",
-    "invited": "already invited",
-    "merged": "merged",
-    "name_guessed": "name guessed",
-    "phone_unparsed": "phone not recognised",
-}
-
-ORDER_LABELS: dict[str, str] = {
-    "event": "event (a mixed, stable shuffle)",
-    "name": "name",
-    "company": "company",
-    "source": "source file",
-}
+__all__ = ["FLAG_LABELS", "ORDER_LABELS", "filter_label"]
 
 
 def day(stamp: str) -> str:
@@ -131,9 +115,3 @@ def matches(flt: WalkFilter, c: Contact) -> bool:
     if flt.kind == "flag":
         return c.has(flt.value)
     return c.decision == flt.kind
-
-
-def filter_label(flt: WalkFilter) -> str:
-    if flt.kind == "flag":
-        return f"flag: {FLAG_LABELS.get(flt.value, flt.value)}"
-    return flt.label()

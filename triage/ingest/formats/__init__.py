@@ -18,6 +18,7 @@ from triage.ingest.decoding import Encoding, detect_encoding, open_lines, read_h
 from triage.ingest.formats.base import FormatError, Item, Parser
 from triage.ingest.formats.tabular import MAP_FIELDS, is_blank, open_table
 from triage.model import Problem, RawRecord
+from triage.vocab import IMPORT_FORMATS
 
 __all__ = [
     "FORMATS",
@@ -29,7 +30,7 @@ __all__ = [
     "sniff_format",
 ]
 
-FORMATS: tuple[str, ...] = ("google", "outlook", "linkedin", "invitations", "vcard", "csv")
+FORMATS: tuple[str, ...] = tuple(IMPORT_FORMATS)
 
 # format -> (module, function); imported on first use.
 _PARSERS: dict[str, tuple[str, str]] = {

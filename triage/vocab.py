@@ -1,0 +1,65 @@
+"""The product's fixed lists and the words for them, in one place: decisions,
+flags, walk orders, import and export formats.  The command line, the window
+and the docs all take their choices and wording from here."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from triage.model import FLAGS, WalkFilter
+
+DECISION_WORDS: Final = {"undecided": "undecided", "invite": "invited", "skip": "skipped"}
+
+# How the card, the filter chooser, the summary and the reports name each flag.
+FLAG_LABELS: Final[dict[str, str]] = {
+    "no_email": "no email",
+    "invalid_email": "invalid email",
+    "role_address": "role address",
+    "connected": "already connected",
+    "invited": "already invited",
+    "merged": "merged",
+    "name_guessed": "name guessed",
+    "phone_unparsed": "phone not recognised",
+}
+assert tuple(FLAG_LABELS) == FLAGS
+
+# Walk orders (the first is the default).
+ORDERS: Final = ("event", "name", "company", "source")
+ORDER_LABELS: Final[dict[str, str]] = {
+    "event": "event (a mixed, stable shuffle)",
+    "name": "name",
+    "company": "company",
+    "source": "source file",
+}
+assert tuple(ORDER_LABELS) == ORDERS
+
+# What `triage import --format` reads, and how the report names it.
+IMPORT_FORMATS: Final[dict[str, str]] = {
+    "google": "Google CSV",
+    "outlook": "Outlook CSV",
+    "linkedin": "LinkedIn connections",
+    "invitations": "LinkedIn invitations",
+    "vcard": "vCard",
+    "csv": "CSV",
+}
+
+# What `triage export --format` writes (the first is the default), as the
+# export dialog names it.
+EXPORT_FORMATS: Final[dict[str, str]] = {
+    "linkedin": "LinkedIn upload (First Name, Last Name, Email)",
+    "google": "Google Contacts CSV",
+    "outlook": "Outlook CSV",
+    "vcard": "vCard 3.0 (.vcf)",
+    "full": "Everything, for your records (CSV)",
+}
+
+
+def filter_label(flt: WalkFilter) -> str:
+    """``all``, ``invited``, ``tag: work``, ``flag: no email``."""
+    if flt.kind == "flag":
+        return f"flag: {FLAG_LABELS.get(flt.value, flt.value)}"
+    if flt.kind in DECISION_WORDS:
+        return DECISION_WORDS[flt.kind]
+    if flt.kind == "all":
+        return "all"
+    return f"{flt.kind}: {flt.value}"
