@@ -14,26 +14,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from triage.cli.errors import StateError, UsageError
 from triage.config import ConfigError, load_config
-from triage.export.plan import (
-    ExportError,
-    ExportPlan,
-    plan_export,
-    split,
-    write_export,
-    write_stream,
-)
+from triage.export.plan import ExportError, ExportPlan, plan_export
+from triage.export.run import NotRecorded, Written, run_export
 from triage.model import Deck
 from triage.store import Store
-from triage.store.files import describe_db_error
-
-STDOUT_NAME = "(standard output)"
 
 
 def export_command(store: Store, deck: Deck, args: argparse.Namespace) -> int:
@@ -60,26 +50,18 @@ def export_command(store: Store, deck: Deck, args: argparse.Namespace) -> int:
         _warn(plan.notices())
         return 0
 
-    batches = split(plan.people, batch_size)
-    if to_stdout:
-        _write_stdout(plan)
-        paths = [STDOUT_NAME]
-    else:
-        out = Path(out_name).expanduser()
-        try:
-            written = write_export(plan, out, batch_size=batch_size, force=args.force)
-        except ExportError as exc:
-            raise UsageError(str(exc)) from None
-        paths = [str(p.resolve()) for p in written]
     try:
-        for path, batch in zip(paths, batches, strict=True):
-            store.record_export(deck.id, [c.id for c in batch], path, fmt)
-    except sqlite3.Error as exc:
-        problem = describe_db_error(store.path, exc)
-        raise StateError(f"the export was written but could not be recorded: {problem}") from None
+        if to_stdout:
+            written = _write_stdout(store, deck, plan)
+        else:
+            out = Path(out_name).expanduser()
+            written = run_export(store, deck, plan, out, batch_size=batch_size, force=args.force)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    except NotRecorded as exc:
+        raise StateError(str(exc)) from None
 
-    sizes = [len(b) for b in batches]
-    _report(plan, paths, sizes, report)
+    _report(plan, written.paths, written.sizes, report)
     notices = plan.notices()
     warning = plan.budget_warning(batch_size)
     if warning:
@@ -88,19 +70,19 @@ def export_command(store: Store, deck: Deck, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_stdout(plan: ExportPlan) -> None:
+def _write_stdout(store: Store, deck: Deck, plan: ExportPlan) -> Written:
     """UTF-8 whatever the locale, with the format's own line endings."""
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:  # a replaced sys.stdout (tests): write text as is
-        write_stream(plan, sys.stdout)
-        return
+        return run_export(store, deck, plan, sys.stdout)
     sys.stdout.flush()
     fh = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", newline="")
     try:
-        write_stream(plan, fh)
+        written = run_export(store, deck, plan, fh)
         fh.flush()
     finally:
         fh.detach()
+    return written
 
 
 def _report(plan: ExportPlan, paths: list[str], sizes: list[int], fh: TextIO) -> None:

@@ -34,10 +34,9 @@ from triage.export.plan import (
     file_count,
     first_existing,
     load_invited,
-    split,
     suffix_for,
-    write_export,
 )
+from triage.export.run import NotRecorded, run_export
 from triage.model import Deck
 from triage.store import DB_NAME, Store
 from triage.store.files import describe_db_error
@@ -407,30 +406,23 @@ class ExportScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="export-write", exit_on_error=False)
     def _write(self, plan: ExportPlan, out: Path, batch: int | None, overwrite: bool) -> None:
         try:
-            paths = write_export(plan, out, batch_size=batch, force=overwrite)
+            store = Store.open(self.data_dir)
+            try:
+                written = run_export(store, self.deck, plan, out, batch_size=batch, force=overwrite)
+            finally:
+                store.close()
+        except NotRecorded as exc:
+            written = exc.written
+            self.app.call_from_thread(
+                self.notify, str(exc).capitalize(), severity="warning", markup=False
+            )
         except Exception as exc:  # shown to the user, never a traceback
             reason = str(exc) if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
             self.app.call_from_thread(self._failed, reason)
             return
-        try:
-            store = Store.open(self.data_dir)
-            try:
-                for path, people in zip(paths, split(plan.people, batch), strict=True):
-                    store.record_export(
-                        self.deck.id, [c.id for c in people], str(path.resolve()), plan.fmt
-                    )
-            finally:
-                store.close()
-        except Exception as exc:
-            self.app.call_from_thread(
-                self.notify,
-                f"The file was written, but the export could not be recorded: {exc}",
-                severity="warning",
-                markup=False,
-            )
-        self.app.call_from_thread(self._written, plan, paths)
+        self.app.call_from_thread(self._written, plan, written.paths)
 
-    def _written(self, plan: ExportPlan, paths: list[Path]) -> None:
+    def _written(self, plan: ExportPlan, paths: list[str]) -> None:
         who = f"{plan.count:,} {'person' if plan.count == 1 else 'people'}"
         if len(paths) == 1:
             self.notify(f"Wrote {who} to {paths[0]}", markup=False)
