@@ -2,8 +2,9 @@
 guard, name parts, categories) and one writer per format.
 
 - Every CSV cell that a spreadsheet would run as a formula gets a leading
-  ``'``.  That includes E.164 phone numbers (``'+44…``); our importer and
-  Google read them back, a spreadsheet shows them as text.
+  ``'``, except a cell made only of a phone number's characters (digits,
+  spaces and ``+ - ( ) . /``): it cannot run anything, and Google and
+  Outlook would keep the apostrophe as part of the number.
 - ``outlook`` and ``full`` start with a UTF-8 BOM so Outlook and Excel read
   non-ASCII names right; ``linkedin`` and ``google`` have none.
 - The ``Labels`` of ``google`` and the categories of ``outlook``/``vcard``
@@ -25,24 +26,29 @@ FORMULA_START: Final = "=+-@\t\r"
 # by NULs (see _guarded).
 _CELL_START: Final = re.compile("\x00[" + re.escape(FORMULA_START) + "]")
 _BOM: Final = "\ufeff"
+# A cell made only of these cannot run anything: written as it is.
+_PHONE_CELL: Final = re.compile(r"[0-9 +\-()./]+")
 
 
 # --------------------------------------------------------------------------- cells
 
 
 def guard(cell: str) -> str:
-    """Neutralise a cell a spreadsheet would read as a formula."""
-    return "'" + cell if cell and cell[0] in FORMULA_START else cell
+    """Neutralise a cell a spreadsheet would read as a formula (a phone
+    number's characters alone cannot run anything)."""
+    if cell and cell[0] in FORMULA_START and _PHONE_CELL.fullmatch(cell) is None:
+        return "'" + cell
+    return cell
 
 
 def _guarded(row: list[str]) -> list[str]:
     """guard() on every cell.  Most rows need nothing, and one regex over the
     row joined by NULs finds that out 3x faster than looking at each cell
     (a NUL inside a cell can only cause a needless slow path).  Writers guard
-    the E.164 phone cells themselves so that ordinary rows stay fast."""
+    the phone cells themselves so that ordinary rows stay fast."""
     if _CELL_START.search("\x00" + "\x00".join(row)) is None:
         return row
-    return ["'" + s if s and s[0] in FORMULA_START else s for s in row]
+    return [guard(s) for s in row]
 
 
 def name_parts(c: Contact) -> tuple[str, str, str, str, str]:
@@ -122,11 +128,11 @@ def _linkedin_rows(people: Sequence[Contact]) -> Iterable[list[str]]:
                 address = email.address
                 break
         if first and first[0] in bad:
-            first = "'" + first
+            first = guard(first)
         if last and last[0] in bad:
-            last = "'" + last
+            last = guard(last)
         if address and address[0] in bad:
-            address = "'" + address
+            address = guard(address)
         yield [first, last, address]
 
 
