@@ -5,7 +5,8 @@ each part the way the stylesheet would lay it out as widgets of its own (a
 Label of 13 cells beside a Static, a margin under the name).  It replaced
 some thirty widgets: those had to be mounted and styled before the first card
 could be painted, and each card refreshed several of them.  Drawing the next
-card is one refresh; the parts' styles are the widget's component classes.
+card is one refresh.  The parts' styles are the widget's component classes
+(in app.tcss); the visuals that draw them are in :mod:`triage.ui.renderables`.
 Data is wrapped in :class:`Content` so text from an address book is never
 read as markup.
 """
@@ -14,21 +15,18 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from rich.style import Style as RichStyle
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.geometry import Region
-from textual.strip import Strip
-from textual.style import Style
-from textual.visual import RenderOptions, Visual
+from textual.visual import Visual
 from textual.widget import Widget
 from textual.widgets import Static
 
 from triage.model import Contact
 from triage.ui import words
+from triage.ui.renderables import RowVisual, StackVisual, TextVisual
 
 # (row id, label) in the order the card shows them.
 ROWS: tuple[tuple[str, str], ...] = (
@@ -72,100 +70,6 @@ class CardScroll(VerticalScroll, inherit_bindings=False):
 LABEL_WIDTH = 13  # cells of the label column
 
 
-class _RowVisual(Visual):
-    """A row drawn the way a Label of LABEL_WIDTH cells beside a Static
-    would draw it: the label on the first line, the value wrapping in its
-    own column, each padded with its own background."""
-
-    def __init__(self, label: Content, value: Content, label_style: Style, value_style: Style):
-        self.label = label
-        self.value = value
-        self.label_style = label_style
-        self.value_style = value_style
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return LABEL_WIDTH + self.value.get_optimal_width(rules, container_width)
-
-    def get_minimal_width(self, rules: RulesMap) -> int:
-        return LABEL_WIDTH + self.value.get_minimal_width(rules)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return max(1, self.value.get_height(rules, max(width - LABEL_WIDTH, 1)))
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        label_width = min(LABEL_WIDTH, width)
-        value_width = width - label_width
-        label_pad = _bg(self.label_style)
-        value_pad = _bg(self.value_style)
-        label = self.label.render_strips(label_width, 1, self.label_style, options)
-        first = (label[0] if label else Strip([])).adjust_cell_length(label_width, label_pad)
-        values = self.value.render_strips(value_width, None, self.value_style, options)
-        if not values:
-            values = [Strip([])]
-        under_label = Strip.blank(label_width, _bg(style))
-        lines = [
-            Strip.join(
-                [first if y == 0 else under_label, line.adjust_cell_length(value_width, value_pad)]
-            )
-            for y, line in enumerate(values)
-        ]
-        return lines if height is None else lines[:height]
-
-
-class _TextVisual(Visual):
-    """Text the width of the stack, padded with its own background (a Static
-    of that width), or with the stack's (``fill=False``: a Label as wide as
-    its text).  Empty text is one blank line: a margin."""
-
-    def __init__(self, content: Content, style: Style, *, fill: bool = True) -> None:
-        self.content = content
-        self.style = style
-        self.fill = fill
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return self.content.get_optimal_width(rules, container_width)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return max(1, self.content.get_height(rules, width)) if self.content.plain else 1
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        pad = _bg(self.style if self.fill else style)
-        if not self.content.plain:
-            return [Strip.blank(width, pad)]
-        strips = self.content.render_strips(width, height, self.style, options)
-        return [strip.adjust_cell_length(width, pad) for strip in strips or [Strip([])]]
-
-
-class _StackVisual(Visual):
-    """Visuals one under the other."""
-
-    def __init__(self, parts: list[Visual]) -> None:
-        self.parts = parts
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return max((p.get_optimal_width(rules, container_width) for p in self.parts), default=0)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return sum(p.get_height(rules, width) for p in self.parts)
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        lines = [
-            line for part in self.parts for line in part.render_strips(width, None, style, options)
-        ]
-        return lines if height is None else lines[:height]
-
-
-def _bg(style: Style) -> RichStyle:
-    """What Textual pads a widget's lines with: its background."""
-    return RichStyle(bgcolor=style.rich_style.bgcolor)
-
-
 class _SizedByContent(Widget):
     """A widget whose height follows what it draws: every refresh is a
     layout.  Textual refreshes a widget without one when only its component
@@ -185,42 +89,6 @@ class _SizedByContent(Widget):
 class CardBody(_SizedByContent):
     """The name, the subtitle and the rows that have something to say."""
 
-    # Not scoped: the decision's colour follows the card's class, and the
-    # From row hides beside the side panel (the screen's -wide class).
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    CardBody {
-        width: 1fr;
-        height: auto;
-    }
-    CardBody > .card--name {
-        text-style: bold;
-        color: $text-primary;
-    }
-    CardBody > .card--subtitle {
-        color: $text-muted;
-    }
-    CardBody > .card--label {
-        color: $text-muted;
-    }
-    CardBody > .card--flags {
-        color: $text-warning;
-    }
-    CardBody > .card--note {
-        text-style: italic;
-    }
-    #card.-invite CardBody > .card--decision {
-        color: $text-success;
-        text-style: bold;
-    }
-    #card.-skip CardBody > .card--decision {
-        color: $text-error;
-        text-style: bold;
-    }
-    Screen.-wide CardBody > .card--from {
-        display: none;
-    }
-    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "card--name",
         "card--subtitle",
@@ -242,10 +110,10 @@ class CardBody(_SizedByContent):
         parts: list[Visual] = []
         if self._head is not None:
             name, subtitle = self._head
-            parts.append(_TextVisual(name, style("card--name")))
+            parts.append(TextVisual(name, style("card--name")))
             if subtitle.plain:
-                parts.append(_TextVisual(subtitle, style("card--subtitle")))
-            parts.append(_TextVisual(Content(""), self.visual_style, fill=False))  # a margin
+                parts.append(TextVisual(subtitle, style("card--subtitle")))
+            parts.append(TextVisual(Content(""), self.visual_style, fill=False))  # a margin
         hide_from = self.get_component_styles("card--from").display == "none"
         label_style = style("card--label")
         value_style = style("card--value")
@@ -253,8 +121,10 @@ class CardBody(_SizedByContent):
             if row_id == "from" and hide_from:
                 continue
             row_style = style(f"card--{row_id}") if row_id in STYLED_VALUES else value_style
-            parts.append(_RowVisual(self._labels[row_id], value, label_style, row_style))
-        return _StackVisual(parts)
+            parts.append(
+                RowVisual(self._labels[row_id], value, label_style, row_style, LABEL_WIDTH)
+            )
+        return StackVisual(parts)
 
     def show(self, head: tuple[str, str] | None, values: dict[str, list[str]]) -> None:
         """``head``: the name and the subtitle (None: no card); ``values``:
@@ -322,23 +192,6 @@ class SidePanel(_SizedByContent):
     -wide class changes its ``side--shown`` component style, for which
     Textual refreshes it, and it draws what it kept."""
 
-    # Not scoped: it follows the screen's -wide class.
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    SidePanel > .side--title {
-        text-style: bold;
-        color: $text-secondary;
-    }
-    SidePanel > .side--from {
-        color: $text-muted;
-    }
-    SidePanel > .side--shown {
-        display: none;
-    }
-    Screen.-wide SidePanel > .side--shown {
-        display: block;
-    }
-    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"side--title", "side--from", "side--shown"}
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -353,13 +206,13 @@ class SidePanel(_SizedByContent):
             self._from, self._tags = Content(from_text), Content(tags_text)
         title = self.get_visual_style("side--title")
         plain = self.visual_style
-        return _StackVisual(
+        return StackVisual(
             [
-                _TextVisual(Content("From"), title, fill=False),
-                _TextVisual(self._from, self.get_visual_style("side--from")),
-                _TextVisual(Content(""), plain, fill=False),  # a margin
-                _TextVisual(Content("Quick tags"), title, fill=False),
-                _TextVisual(self._tags, plain),
+                TextVisual(Content("From"), title, fill=False),
+                TextVisual(self._from, self.get_visual_style("side--from")),
+                TextVisual(Content(""), plain, fill=False),  # a margin
+                TextVisual(Content("Quick tags"), title, fill=False),
+                TextVisual(self._tags, plain),
             ]
         )
 

@@ -7,7 +7,8 @@ out as separate widgets (position | counts, then walk | 1-cell gap | bar |
 percentage): a header of nine widgets (two rows, four texts, a ProgressBar
 of three) cost more to mount and style at start-up than the card itself, and
 ``ProgressBar.update`` half a millisecond per card.  ``show`` only stores
-what to draw.  The parts' styles are component classes of the header.
+what to draw.  The parts' styles are component classes of the header (in
+app.tcss); the bar is drawn by :func:`triage.ui.renderables.progress_strip`.
 """
 
 from __future__ import annotations
@@ -20,15 +21,20 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.geometry import Region
-from textual.renderables.bar import Bar as BarRenderable
 from textual.strip import Strip
 from textual.style import Style
-from textual.visual import RenderOptions, RichVisual, Visual
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
 from triage.model import Counts
+from triage.ui.renderables import (
+    PERCENT_WIDTH,
+    background,
+    bar_filled,
+    first_line,
+    progress_strip,
+)
 
-PERCENT_WIDTH = 5  # "100%" right-aligned, as Textual's ProgressBar shows it
 GAP = 1  # between the walk and the bar
 _WALK_RULES: RulesMap = {"text_wrap": "nowrap", "text_overflow": "ellipsis"}
 
@@ -54,10 +60,10 @@ class _LineVisual(Visual):
     def render_strips(
         self, width: int, height: int | None, style: Style, options: RenderOptions
     ) -> list[Strip]:
-        # The header's style, not the line's: the stylesheet still styles
-        # #header-position bold and #header-walk muted for whole widgets.
+        # The header's style, not the line's: the parts' styles are the
+        # header's component classes.
         style = self.header.visual_style
-        base = RichStyle(bgcolor=style.rich_style.bgcolor)
+        base = background(style)
         if self.first:
             return [self._first_line(width, style, options)]
         return [self._second_line(width, style, base, options)]
@@ -69,10 +75,10 @@ class _LineVisual(Visual):
         counts_width = min(counts.cell_length, width)
         position_width = width - counts_width
         position_style = header.get_visual_style("header--position")
-        position = _first(header.position_content, position_width, position_style, options)
-        parts = [position.adjust_cell_length(position_width, _bg(position_style))]
+        position = first_line(header.position_content, position_width, position_style, options)
+        parts = [position.adjust_cell_length(position_width, background(position_style))]
         if counts_width:
-            parts.append(_first(counts, counts_width, style, options))
+            parts.append(first_line(counts, counts_width, style, options))
         return Strip.join(parts)
 
     def _second_line(
@@ -90,63 +96,33 @@ class _LineVisual(Visual):
         )
         parts = []
         if walk_width:
-            walk = _first(header.walk_content, walk_width, walk_style, walk_options)
-            parts.append(walk.adjust_cell_length(walk_width, _bg(walk_style)))
+            walk = first_line(header.walk_content, walk_width, walk_style, walk_options)
+            parts.append(walk.adjust_cell_length(walk_width, background(walk_style)))
         if gap:
             parts.append(Strip.blank(gap, base))
         parts.append(self._bar(progress_width, style, options))
         return Strip.join(parts)
 
     def _bar(self, width: int, style: Style, options: RenderOptions) -> Strip:
-        """What Textual's ProgressBar draws at this width: its Bar, then the
-        percentage right-aligned in PERCENT_WIDTH cells."""
+        """The bar and its percentage, in the header's bar colours."""
         header = self.header
         filled = header.filled
-        bar_width = max(width - PERCENT_WIDTH, 0)
         bar_style = header.get_component_rich_style(
             "header--bar-complete" if filled >= 1 else "header--bar"
         )
-        renderable = BarRenderable(
-            highlight_range=(0, bar_width * filled),
-            highlight_style=RichStyle.from_color(bar_style.color),
-            background_style=RichStyle.from_color(bar_style.bgcolor),
+        return progress_strip(
+            header,
+            width,
+            filled=filled,
+            fraction=header.fraction,
+            bar_style=bar_style,
+            style=style,
+            options=options,
         )
-        parts = []
-        if bar_width:
-            strips = RichVisual(header, renderable).render_strips(bar_width, 1, style, options)
-            parts.append(_pick(strips).adjust_cell_length(bar_width, _bg(style)))
-        percent_width = width - bar_width
-        if percent_width:
-            percent = Content(f"{round(header.fraction * 100)}%")
-            strip = _first(percent, percent_width, style, options)
-            fill = (style + Style(reverse=False)).rich_style
-            parts.append(next(iter(Strip.align([strip], fill, percent_width, 1, "right", "top"))))
-        return Strip.join(parts)
-
-
-def _first(content: Content, width: int, style: Style, options: RenderOptions) -> Strip:
-    """The first line of ``content`` rendered at ``width``."""
-    return _pick(content.render_strips(width, 1, style, options))
-
-
-def _pick(strips: list[Strip]) -> Strip:
-    return strips[0] if strips else Strip([])
-
-
-def _bg(style: Style) -> RichStyle:
-    """The style Textual pads a widget's lines with: its background."""
-    return RichStyle(bgcolor=style.rich_style.bgcolor)
 
 
 class HeaderLine(Widget):
     """A line of the header (``#header-position``, ``#header-walk``)."""
-
-    DEFAULT_CSS = """
-    HeaderLine {
-        width: 1fr;
-        height: 1;
-    }
-    """
 
     def __init__(self, header: ProgressHeader, *, first: bool, id: str) -> None:
         super().__init__(id=id)
@@ -159,28 +135,6 @@ class HeaderLine(Widget):
 class ProgressHeader(Vertical):
     """Position, counts, filter and order, and the share of cards decided."""
 
-    # Not scoped: the bar widens with the screen's -wide class.
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    ProgressHeader > .header--position {
-        text-style: bold;
-    }
-    ProgressHeader > .header--walk {
-        color: $text-muted;
-    }
-    ProgressHeader > .header--bar {
-        width: 24;
-        color: $primary;
-        background: $surface;
-    }
-    Screen.-wide ProgressHeader > .header--bar {
-        width: 50;
-    }
-    ProgressHeader > .header--bar-complete {
-        color: $success;
-        background: $surface;
-    }
-    """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "header--position",
         "header--walk",
@@ -235,8 +189,7 @@ class ProgressHeader(Vertical):
         fraction = min(max((counts.invite + counts.skip) / total, 0.0), 1.0)
         # As Textual's Bar does: once drawn, the filled share is rounded down
         # to whole half-cells of the bar's width at the time of the update.
-        half_cells = 2 * self.bar_width
-        filled = int(fraction * half_cells) / half_cells if half_cells else fraction
+        filled = bar_filled(fraction, self.bar_width)
         self.fraction = fraction
         position_line, walk_line = self._lines
         position_line.refresh()

@@ -15,8 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Static
 
 from triage.model import DeckStatus
-
-_EIGHTHS = " ▏▎▍▌▋▊▉"
+from triage.ui.renderables import eighths_bar
 
 # What the summary hands back to the review screen.
 SECOND_PASS = "second-pass"
@@ -30,10 +29,7 @@ class SummaryBar(Widget):
         self.fraction = max(0.0, min(1.0, fraction))
 
     def render(self) -> Content:
-        cells = self.fraction * self.size.width
-        full = int(cells)
-        part = _EIGHTHS[int((cells - full) * 8)] if full < self.size.width else ""
-        return Content("█" * full + part.strip())
+        return Content(eighths_bar(self.fraction, self.size.width))
 
 
 def bar_rows(title: str, items: list[tuple[str, int, str]], total: int) -> list[Widget]:
