@@ -118,6 +118,19 @@ CONNECTIONS = (
 
 DECK = "t"
 
+# The public corpus of real exports sits beside the project in the development
+# workspace (../shared/corpus/public); a user's clone has none.
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public"
+NO_CORPUS = "../shared/corpus not found: the corpus tests need it"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The public corpus folder; the test skips when it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(NO_CORPUS)
+    return CORPUS
+
 
 def write_google(path: Path, rows: list[tuple[str, ...]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:

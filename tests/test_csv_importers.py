@@ -152,16 +152,13 @@ def test_corpus_thunderbird_details() -> None:
     assert (acer.org, acer.phones) == ("Acer America", ["(800) 000-0000"])
 
 
-def test_corpus_shift_jis_falls_back_to_cp1252_without_crashing() -> None:
-    # Shift_JIS is not detected (see the module docstring): the file still
-    # imports, with mangled names, and the ASCII part of the address survives.
+def test_corpus_shift_jis_is_detected() -> None:
     opened, records, problems = load(
         corpus_file("thunderbird_csv/thunderbird_shiftjis_addressbook.csv")
     )
-    assert (opened.format, opened.encoding, problems) == ("csv", "cp1252", [])
+    assert (opened.format, opened.encoding, problems) == ("csv", "cp932", [])
     (record,) = records
-    assert record.line == 2
-    assert record.emails[0].endswith("@host.invalid")
+    assert (record.line, record.full_name) == (2, "名無しの権兵衛")
 
 
 # --- Google -----------------------------------------------------------------

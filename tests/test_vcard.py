@@ -333,10 +333,11 @@ def test_broken_card_in_the_middle_is_reported_and_neighbours_kept() -> None:
         + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Broken\r\n"  # lines 5-7, no END
         + card("FN:Cid")  # lines 8-11
     )
+    # Cid's card reads as one inside Broken's, which never ends.
     assert items_of(text) == [
         RawRecord(line=1, full_name="Ann"),
-        Problem(5, "card has no END:VCARD"),
         RawRecord(line=8, full_name="Cid"),
+        Problem(5, "card has no END:VCARD"),
     ]
 
 
@@ -380,11 +381,11 @@ def test_byte_order_mark_before_begin() -> None:
     assert one("\ufeffBEGIN:VCARD\r\nFN:Ann\r\nEND:VCARD\r\n").full_name == "Ann"
 
 
-def test_nested_begin_reports_outer_card() -> None:
+def test_unterminated_outer_card_around_a_nested_one() -> None:
     text = "BEGIN:VCARD\nFN:Outer\nBEGIN:VCARD\nFN:Inner\nEND:VCARD\n"
     assert items_of(text) == [
-        Problem(1, "card has no END:VCARD"),
         RawRecord(line=3, full_name="Inner"),
+        Problem(1, "card has no END:VCARD"),
     ]
 
 
@@ -873,3 +874,147 @@ def _time_once(lines: list[str]) -> float:
 
 if __name__ == "__main__":
     _timing()
+
+
+# --------------------------------------------------------------------------- cards in cards
+
+
+def test_nested_cards_keep_the_outer_person() -> None:
+    text = (
+        "BEGIN:VCARD\nVERSION:2.1\nN:parent\n"
+        "BEGIN:VCARD\nVERSION:2.1\nN:nest1\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:2.1\nEND:VCARD\n"  # nobody in it: no person, no problem
+        "TEL:1\nEND:VCARD\n"
+    )
+    items = items_of(text)
+    assert all(isinstance(item, RawRecord) for item in items), items
+    assert [(r.line, r.family, r.phones) for r in records_of(text)] == [
+        (4, "nest1", []),
+        (1, "parent", ["1"]),
+    ]
+
+
+def test_agent_21_with_embedded_card() -> None:
+    text = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Has Agent\r\nAGENT:\r\n"
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Friday;Fred\r\nTEL;WORK;VOICE:+1-213-555-1234\r\n"
+        "END:VCARD\r\nEMAIL:boss@example.com\r\nEND:VCARD\r\n"
+    )
+    fred, boss = records_of(text)
+    assert (fred.line, fred.given, fred.family, fred.phones) == (
+        5,
+        "Fred",
+        "Friday",
+        ["+1-213-555-1234"],
+    )
+    assert (boss.line, boss.full_name, boss.emails) == (1, "Has Agent", ["boss@example.com"])
+
+
+def test_agent_21_begin_on_the_agent_line() -> None:
+    text = (
+        "BEGIN:VCARD\nVERSION:2.1\nFN:Boss\nAGENT:BEGIN:VCARD\n"
+        "FN:Aide\nEND:VCARD\nTEL:5\nEND:VCARD\n"
+    )
+    assert [(r.full_name, r.phones) for r in records_of(text)] == [("Aide", []), ("Boss", ["5"])]
+
+
+def test_agent_30_escaped_card_and_uri() -> None:
+    text = card(
+        "FN:Boss",
+        "AGENT:BEGIN:VCARD\\nFN:Susan Thomas\\nTEL:+1-919-555-\r\n 1234\\nEMAIL\\;INTERNET:",
+        " sthomas@host.com\\nEND:VCARD\\n",
+        "EMAIL:boss@example.com",
+    ) + card("FN:Cid", "AGENT;VALUE=uri:CID:JQPUBLIC.part3.960129T083020.xyzMail@host3.com")
+    boss, susan, cid = records_of(text)
+    assert (boss.full_name, boss.emails) == ("Boss", ["boss@example.com"])
+    assert (susan.line, susan.full_name, susan.phones, susan.emails) == (
+        4,
+        "Susan Thomas",
+        ["+1-919-555-1234"],
+        ["sthomas@host.com"],
+    )
+    assert cid.full_name == "Cid"
+
+
+def test_agent_with_plain_text_adds_nobody() -> None:
+    assert [r.full_name for r in records_of(card("FN:Ann", "AGENT:my assistant"))] == ["Ann"]
+
+
+# --------------------------------------------------------------------------- raw bytes and CHARSET
+
+
+def raw_items(data: bytes, charset: str) -> list[RawRecord | Problem]:
+    """Parse bytes the way a legacy-code-page file is read: one char per byte."""
+    return list(parse(io.StringIO(data.decode("latin-1"), newline=""), charset=charset))
+
+
+def test_shift_jis_trail_byte_0x5c_stays_in_the_name() -> None:
+    # 能 is 0x94 0x5C and 予 0x97 0x5C in Shift_JIS: the 0x5C is not an escape.
+    n = "伊能;圭一;伊予;;".encode("shift_jis")
+    assert b"\x94\x5c;" in n
+    data = (
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS:" + n + b"\r\n"
+        b"FN;CHARSET=SHIFT_JIS:" + "伊能 圭一 伊予".encode("shift_jis") + b"\r\nEND:VCARD\r\n"
+    )
+    (rec,) = raw_items(data, "cp1252")
+    assert isinstance(rec, RawRecord)
+    assert (rec.family, rec.given, rec.middle, rec.full_name) == (
+        "伊能",
+        "圭一",
+        "伊予",
+        "伊能 圭一 伊予",
+    )
+
+
+def test_declared_windows_1251_and_undeclared_bytes_in_the_files_code_page() -> None:
+    data = (
+        b"BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=WINDOWS-1251:"
+        + "Віталій Кличко".encode("cp1251")
+        + b"\nORG:"
+        + "Київ".encode("cp1251")
+        + b"\nEND:VCARD\n"
+    )
+    (rec,) = raw_items(data, "cp1251")
+    assert isinstance(rec, RawRecord)
+    assert (rec.full_name, rec.org) == ("Віталій Кличко", "Київ")
+    (latin,) = raw_items(data, "cp1252")  # the declaration still wins for FN
+    assert isinstance(latin, RawRecord)
+    assert latin.full_name == "Віталій Кличко"
+
+
+def test_quoted_printable_with_charset_in_raw_lines() -> None:
+    qp = "".join(f"={b:02X}" for b in "安藤".encode("shift_jis"))
+    data = (
+        b"BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:"
+        + qp.encode()
+        + b";=\nRoid\nFN;CHARSET=UTF-8;QUOTED-PRINTABLE:Jos=C3=A9\nEND:VCARD\n"
+    )
+    (rec,) = raw_items(data, "cp932")
+    assert isinstance(rec, RawRecord)
+    assert (rec.family, rec.given, rec.full_name) == ("安藤", "Roid", "José")
+
+
+def test_raw_utf8_value_in_a_legacy_file_is_read_as_utf8() -> None:
+    data = "BEGIN:VCARD\nFN:Zoë Ünal\nEND:VCARD\n".encode() + (
+        b"BEGIN:VCARD\nFN:Ren\xe9\nEND:VCARD\n"
+    )
+    assert [r.full_name for r in raw_items(data, "cp1252") if isinstance(r, RawRecord)] == [
+        "Zoë Ünal",
+        "René",
+    ]
+
+
+def test_unknown_charset_falls_back_to_the_files_code_page() -> None:
+    data = b"BEGIN:VCARD\nFN;CHARSET=x-klingon:Ren\xe9\nEND:VCARD\n"
+    (rec,) = raw_items(data, "cp1252")
+    assert isinstance(rec, RawRecord)
+    assert rec.full_name == "René"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from(["cp1252", "shift_jis", "cp1251", "gb18030"]))
+def test_raw_bytes_never_raise(body: bytes, charset: str) -> None:
+    data = b"BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=" + charset.encode() + b":" + body + b"\n"
+    data += b"AGENT:BEGIN:VCARD\\nFN:" + body + b"\nEND:VCARD\n"
+    items = raw_items(data, charset)
+    assert all(isinstance(item, (RawRecord, Problem)) for item in items)

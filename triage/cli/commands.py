@@ -101,9 +101,10 @@ def do_import(
     format: str | None,
     map_text: str | None,
     quiet: bool = False,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Run an import and return its report; shows progress on a terminal."""
-    from triage.ingest.formats import parse_mapping
+    from triage.ingest.formats import check_encoding, parse_mapping
     from triage.ingest.formats.base import FormatError
     from triage.ingest.run import ImportFailed, run_import
 
@@ -112,11 +113,22 @@ def do_import(
         mapping = parse_mapping(map_text) if map_text else None
     except FormatError as exc:
         raise UsageError(f"--map: {exc}") from None
+    try:
+        encoding = check_encoding(encoding) if encoding is not None else None
+    except FormatError as exc:
+        raise UsageError(f"--encoding: {exc}") from None
     code = resolve_region(store, deck_name, region)
     progress = None if quiet or not sys.stderr.isatty() else _Progress()
     try:
         report = run_import(
-            store, deck_name, files, region=code, format=format, mapping=mapping, progress=progress
+            store,
+            deck_name,
+            files,
+            region=code,
+            format=format,
+            mapping=mapping,
+            progress=progress,
+            encoding=encoding,
         )
     except ImportFailed as exc:
         raise UsageError(f"{exc}; nothing was imported") from None
@@ -183,6 +195,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             format=args.format,
             map_text=args.map,
             quiet=args.json,
+            encoding=args.encoding,
         )
     if args.json:
         print_json(report.as_dict())
@@ -245,6 +258,7 @@ def cmd_review(args: argparse.Namespace) -> int:
                 region=args.region,
                 format=args.format,
                 map_text=args.map,
+                encoding=args.encoding,
             )
             print_report(report)
         deck = existing_deck(store, args.deck)

@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="read the files as this format instead of detecting it",
         )
         p.add_argument(
+            "--encoding",
+            metavar="NAME",
+            help="read the files in this encoding instead of detecting it, e.g. cp1251",
+        )
+        p.add_argument(
             "--map",
             metavar="FIELD=COLUMN,...",
             help="map columns by hand, e.g. email=Courriel,name=Nom "

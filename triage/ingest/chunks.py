@@ -30,7 +30,6 @@ from typing import TextIO
 from triage.ingest.decoding import Encoding, open_lines
 from triage.ingest.formats.base import FormatError, Item
 from triage.ingest.formats.tabular import Convert, Table, iter_items, read_chunk
-from triage.model import Problem
 
 _TABLE_MODULES = {
     "google": "triage.ingest.formats.google",
@@ -53,6 +52,7 @@ class Layout:
     header: tuple[str, ...] = ()
     delimiter: str = ","
     mapping: dict[str, str] | None = None
+    charset: str = ""  # vCard: the file's code page when its lines are raw bytes
 
     @property
     def is_vcard(self) -> bool:
@@ -104,7 +104,7 @@ class Chunker:
         self._stream = open_lines(path, encoding)
         try:
             if format == "vcard":
-                self.layout = Layout(format)
+                self.layout = Layout(format, charset=encoding.name if encoding.raw else "")
             else:
                 table: Table = _table_module(format).read_header(self._stream)
                 self.layout = Layout(format, tuple(table.header), table.delimiter, mapping)
@@ -210,12 +210,12 @@ class ChunkParser:
 
     def __call__(self, chunk: Chunk) -> ChunkResult:
         if self.convert is None:
-            from triage.ingest.formats.vcard import UNTERMINATED, CardState, read_cards
+            from triage.ingest.formats.vcard import CardState, read_cards
 
             state = CardState()
-            items = list(read_cards(chunk.lines(), state, chunk.first))
-            if chunk.last and state.in_card:
-                items.append(Problem(state.begin_line, UNTERMINATED))
+            items = list(read_cards(chunk.lines(), state, chunk.first, self.layout.charset))
+            if chunk.last:
+                items.extend(state.unterminated())
             return ChunkResult(items, chunk.last or not state.in_card, state.seen_card)
         items, clean = read_chunk(
             chunk.lines(),
@@ -236,12 +236,11 @@ def read_rest(
     tells whether earlier chunks held a vCard (else the file has none and
     this raises FormatError, as :func:`parse` does)."""
     if layout.is_vcard:
-        from triage.ingest.formats.vcard import NO_CARD, UNTERMINATED, CardState, read_cards
+        from triage.ingest.formats.vcard import NO_CARD, CardState, read_cards
 
         state = CardState(seen_card=seen_card)
-        yield from read_cards(lines, state, first_line)
-        if state.in_card:
-            yield Problem(state.begin_line, UNTERMINATED)
+        yield from read_cards(lines, state, first_line, layout.charset)
+        yield from state.unterminated()
         if not state.seen_card:
             raise FormatError(NO_CARD)
         return

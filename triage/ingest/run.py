@@ -125,8 +125,11 @@ def run_import(
     format: str | None = None,
     mapping: dict[str, str] | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
-    """Import ``paths`` into the deck (created when new) in one transaction."""
+    """Import ``paths`` into the deck (created when new) in one transaction.
+
+    ``encoding`` (a codec name) reads every file with it instead of detecting."""
     # An import makes no reference cycles but allocates millions of objects:
     # automatic collections would keep scanning everything alive (~7 % of
     # the import's time, more inside the app).  Restored when it ends.
@@ -134,7 +137,9 @@ def run_import(
     gc.disable()
     deferred: list[set[int | signal.Signals]] = []  # the signal mask to restore at the very end
     try:
-        return _run_import(store, deck_name, paths, region, format, mapping, progress, deferred)
+        return _run_import(
+            store, deck_name, paths, region, format, mapping, progress, deferred, encoding
+        )
     finally:
         if collecting:
             gc.enable()
@@ -151,9 +156,10 @@ def _run_import(
     mapping: dict[str, str] | None,
     progress: Progress | None,
     deferred: list[set[int | signal.Signals]],
+    encoding: str | None = None,
 ) -> ImportReport:
     started = time.perf_counter()
-    opened = [_open(Path(p), format, mapping) for p in paths]
+    opened = [_open(Path(p), format, mapping, encoding) for p in paths]
     store.verify()
     # Contact files first, so invitations can find the people they name.
     opened.sort(key=lambda f: f.format == "invitations")
@@ -224,11 +230,13 @@ def _set_cache(store: Store, value: int) -> int:
     return before
 
 
-def _open(path: Path, format: str | None, mapping: dict[str, str] | None) -> OpenedFile:
+def _open(
+    path: Path, format: str | None, mapping: dict[str, str] | None, encoding: str | None = None
+) -> OpenedFile:
     if path.is_dir():
         raise ImportFailed(f"{path}: is a folder; name the export files inside it")
     try:
-        return open_file(path, format=format, mapping=mapping)
+        return open_file(path, format=format, mapping=mapping, encoding=encoding)
     except FileNotFoundError:
         raise ImportFailed(f"{path}: no such file") from None
     except PermissionError:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO, cast
 
-from triage.ingest.decoding import Encoding, detect_encoding, open_lines, read_head
+from triage.ingest.decoding import Encoding, codec_name, detect_encoding, open_lines, read_head
 from triage.ingest.formats.base import FormatError, Item, Parser
 from triage.ingest.formats.tabular import MAP_FIELDS, is_blank, open_table
 from triage.model import Problem, RawRecord
@@ -24,6 +25,7 @@ __all__ = [
     "FORMATS",
     "FormatError",
     "OpenedFile",
+    "check_encoding",
     "get_parser",
     "open_file",
     "parse_mapping",
@@ -66,7 +68,7 @@ class OpenedFile:
 
     path: Path
     format: str  # one of FORMATS
-    encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16-le", "cp1252"
+    encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16-le", "cp1252", "shift_jis"
     items: Iterator[RawRecord | Problem]  # lazy; streams the file
     mapping: dict[str, str] | None = None
     codec: Encoding | None = None  # how to open the file again (see chunks.py)
@@ -150,19 +152,35 @@ def _stream(fh: TextIO, first: list[Item], rest: Iterator[Item]) -> Iterator[Ite
         yield from rest
 
 
+def check_encoding(name: str) -> str:
+    """Python's name for an ``--encoding`` value; FormatError for an unknown one."""
+    try:
+        return codec_name(name)
+    except (LookupError, ValueError):
+        raise FormatError(
+            f"unknown encoding {name!r}; try utf-8, cp1252, cp1251, shift_jis, gb18030"
+        ) from None
+
+
 def open_file(
-    path: Path, *, format: str | None = None, mapping: dict[str, str] | None = None
+    path: Path,
+    *,
+    format: str | None = None,
+    mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
 ) -> OpenedFile:
     """Open a contacts file: detect its encoding and format, and stream its items.
 
-    Raises :class:`FormatError` (a one-line message without the file name) when
-    the file cannot be read as contacts; lets :class:`OSError` through.  The
+    ``encoding`` (a codec name) skips the detection.  Raises
+    :class:`FormatError` (a one-line message without the file name) when the
+    file cannot be read as contacts; lets :class:`OSError` through.  The
     header is read before returning, so column problems (``--map`` naming a
     missing column, no usable column) are raised here, not while iterating.
     """
     path = Path(path)
     if format is not None and format not in FORMATS:
         raise FormatError(f"unknown format {format!r}; formats are: {', '.join(FORMATS)}")
+    forced = check_encoding(encoding) if encoding is not None else None
     with path.open("rb") as fh:
         magic = fh.read(16)
     if not magic:
@@ -171,16 +189,22 @@ def open_file(
         if magic.startswith(signature):
             raise FormatError(f"this is {what}, not a contacts file")
 
-    encoding = detect_encoding(path)
-    head = read_head(path, encoding)
+    codec = detect_encoding(path, forced)
+    head = read_head(path, codec)
     if is_blank(head):
         raise FormatError("the file is empty")
     if _looks_binary(head):
         raise FormatError("this looks like binary data, not a contacts file")
     fmt = format or sniff_format(head)
-    parser = get_parser(fmt)
+    parser: Callable[..., Iterator[Item]] = get_parser(fmt)
+    if fmt == "vcard" and codec.legacy:
+        # Each value is decoded by the reader: see triage.ingest.formats.vcard.
+        from triage.ingest.formats import vcard
 
-    lines = open_lines(path, encoding)
+        codec = replace(codec, raw=True)
+        parser = partial(vcard.parse, charset=codec.name)
+
+    lines = open_lines(path, codec)
     try:
         items = iter(parser(lines, mapping=mapping))
         # Read the header now so that file-level errors surface from open_file.
@@ -188,9 +212,7 @@ def open_file(
     except BaseException:
         lines.close()
         raise
-    return OpenedFile(
-        path, fmt, encoding.name, _stream(lines, first, items), mapping, encoding, lines
-    )
+    return OpenedFile(path, fmt, codec.name, _stream(lines, first, items), mapping, codec, lines)
 
 
 def parse_mapping(text: str) -> dict[str, str]:

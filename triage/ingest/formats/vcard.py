@@ -8,22 +8,48 @@ The reader works line by line and keeps only the properties the app needs
 including PHOTO/LOGO/SOUND/KEY blobs, is skipped without being joined or
 decoded.  Values are interpreted when the card ends, because ``VERSION`` may
 come anywhere in the card and decides how backslashes are read.
+
+A card may hold other cards: 2.1 writers nest ``BEGIN:VCARD`` blocks, and
+``AGENT`` carries a whole vCard (2.1: nested lines; 3.0: one escaped value).
+The outer card carries on after them, and an inner card with a name, email
+or phone is a person of its own.
+
+Lines of a file in a legacy code page come raw (one Latin-1 character per
+byte, see :class:`triage.ingest.decoding.Encoding`): each value is decoded
+with its own ``CHARSET=``, else as UTF-8 when it is, else with the file's
+code page, and only then split on ``;`` and unescaped, so a Shift_JIS
+character whose second byte is a backslash stays whole.
 """
 
 from __future__ import annotations
 
 import binascii
 import codecs
+import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triage.ingest.formats.base import FormatError
 from triage.model import Problem, RawRecord
 
 # Properties whose value we keep; every other property is skipped cheaply.
 _WANTED = frozenset(
-    {"FN", "N", "ORG", "TITLE", "EMAIL", "TEL", "NOTE", "CATEGORIES", "ADR", "URL", "VERSION"}
+    {
+        "FN",
+        "N",
+        "ORG",
+        "TITLE",
+        "EMAIL",
+        "TEL",
+        "NOTE",
+        "CATEGORIES",
+        "ADR",
+        "URL",
+        "VERSION",
+        "AGENT",
+    }
 )
+_MAX_DEPTH = 8  # cards inside cards inside cards...: deeper ones are read flat
 _NO_PREF = 1000  # rank of a value that carries no preference at all
 UNTERMINATED = "card has no END:VCARD"
 _EMPTY_CARD = "card has no name, email or phone"
@@ -32,34 +58,47 @@ NO_CARD = "no BEGIN:VCARD found"
 
 @dataclass(slots=True)
 class CardState:
-    """Where :func:`read_cards` stopped: between cards, or inside the card
-    that began on ``begin_line``; and whether it saw any card."""
+    """Where :func:`read_cards` stopped: between cards, or inside the cards
+    that began on the lines of ``open`` (outermost first); and whether it
+    saw any card."""
 
     seen_card: bool = False
-    in_card: bool = False
-    begin_line: int = 0
+    open: list[int] = field(default_factory=list)
+
+    @property
+    def in_card(self) -> bool:
+        return bool(self.open)
+
+    def unterminated(self) -> list[Problem]:
+        """A problem for each card still open when the input ended."""
+        return [Problem(line, UNTERMINATED) for line in sorted(self.open)]
+
+
+# (NAME, whole logical line, line number) of a wanted property
+_Prop = tuple[str, str, int]
 
 
 def parse(
-    lines: Iterable[str], *, mapping: dict[str, str] | None = None
+    lines: Iterable[str], *, mapping: dict[str, str] | None = None, charset: str = ""
 ) -> Iterator[RawRecord | Problem]:
     """Yield one RawRecord per card, or a Problem for a card that cannot be used.
 
     ``lines`` iterate like a text file opened with ``newline=""``: each item is
     one physical line and keeps its own line ending.  ``mapping`` is ignored.
-    Raises FormatError only when the input holds no ``BEGIN:VCARD`` at all.
+    ``charset`` is the file's code page when the lines are raw bytes (see the
+    module docstring), else "".  Raises FormatError only when the input holds
+    no ``BEGIN:VCARD`` at all.
     """
     del mapping  # vCard has fixed property names
     state = CardState()
-    yield from read_cards(lines, state)
-    if state.in_card:
-        yield Problem(state.begin_line, UNTERMINATED)
+    yield from read_cards(lines, state, charset=charset)
+    yield from state.unterminated()
     if not state.seen_card:
         raise FormatError(NO_CARD)
 
 
 def read_cards(
-    lines: Iterable[str], state: CardState, first_line: int = 1
+    lines: Iterable[str], state: CardState, first_line: int = 1, charset: str = ""
 ) -> Iterator[RawRecord | Problem]:
     """The cards of ``lines`` (numbered from ``first_line``), which start
     between cards.  A card still open at the end is left in ``state``: the
@@ -67,9 +106,11 @@ def read_cards(
     seen_card = False
     in_card = False
     begin_line = 0
-    props: list[tuple[str, str]] = []  # (NAME, whole logical line) of wanted props
+    props: list[_Prop] = []
+    outer: list[tuple[int, list[_Prop], str]] = []  # the cards around this one
     version = ""
     cur_name = ""  # name of the wanted property being collected, "" when skipping
+    cur_line = 0  # where it starts
     pieces: list[str] = []  # physical pieces of that property's logical line
     cur_qp = False  # the current property (wanted or not) is quoted-printable
     soft = False  # the previous line ended with a QP soft break ("=")
@@ -132,10 +173,19 @@ def read_cards(
 
         # A new property starts: finish the one being collected.
         if cur_name:
+            logical = "".join(pieces)
             if cur_name == "VERSION":
-                version = _value_of("".join(pieces)).strip()
+                version = _value_of(logical).strip()
+            elif (
+                cur_name == "AGENT"
+                and _value_of(logical).strip().upper() == "BEGIN:VCARD"
+                and len(outer) < _MAX_DEPTH
+            ):
+                # 2.1 "AGENT:BEGIN:VCARD": the agent's lines follow
+                outer.append((begin_line, props, version))
+                begin_line, props, version = cur_line, [], ""
             else:
-                props.append((cur_name, "".join(pieces)))
+                props.append((cur_name, logical, cur_line))
             cur_name = ""
 
         name = head if semi < 0 else head[:semi]
@@ -150,13 +200,20 @@ def read_cards(
             and s[colon + 1 :].strip().upper() == "VCARD"
         ):
             if name == "END":
-                in_card = False
-                yield _build(begin_line, props, version)
-            else:  # a new card starts before this one ended
+                if outer:  # an inner card ends: a person only when it names one
+                    for item in _build(begin_line, props, version, charset):
+                        if isinstance(item, RawRecord):
+                            yield item
+                    begin_line, props, version = outer.pop()
+                else:
+                    in_card = False
+                    yield from _build(begin_line, props, version, charset)
+            elif len(outer) < _MAX_DEPTH:  # a card inside this one
+                outer.append((begin_line, props, version))
+                begin_line, props, version = lineno, [], ""
+            else:
                 yield Problem(begin_line, UNTERMINATED)
-                begin_line = lineno
-                props = []
-                version = ""
+                begin_line, props, version = lineno, [], ""
             cur_qp = False
             continue
 
@@ -166,11 +223,11 @@ def read_cards(
             s = s[:-1]
         if name in _WANTED:
             cur_name = name
+            cur_line = lineno
             pieces = [s]
 
     state.seen_card = state.seen_card or seen_card
-    state.in_card = in_card
-    state.begin_line = begin_line
+    state.open = [line for line, _, _ in outer] + [begin_line] if in_card else []
 
 
 # --------------------------------------------------------------------------- lines
@@ -282,6 +339,14 @@ def _read_params(params: list[str]) -> tuple[str, str, int]:
 # --------------------------------------------------------------------------- values
 
 
+def _codec(charset: str) -> str | None:
+    """Python's codec for a ``CHARSET=`` value, or None when it knows none."""
+    try:
+        return codecs.lookup(charset).name if charset else None
+    except (LookupError, ValueError):
+        return None
+
+
 def _decode(value: str, encoding: str, charset: str) -> str:
     """A quoted-printable or base64 value to text: bytes first, then the charset.
 
@@ -297,11 +362,8 @@ def _decode(value: str, encoding: str, charset: str) -> str:
     except (ValueError, binascii.Error):
         return value
     if charset:
-        try:
-            codec = codecs.lookup(charset).name
-        except (LookupError, ValueError):
-            return data.decode("utf-8", "replace")
-        if codec == "utf-8":
+        codec = _codec(charset)
+        if codec is None or codec == "utf-8":
             return data.decode("utf-8", "replace")
         try:
             return data.decode(codec)
@@ -311,6 +373,35 @@ def _decode(value: str, encoding: str, charset: str) -> str:
         return data.decode("utf-8")
     except ValueError:
         return data.decode("latin-1")
+
+
+def _decode_raw(value: str, encoding: str, charset: str, file_charset: str) -> str:
+    """A value of a raw line (one character per byte) to text.
+
+    The bytes (after quoted-printable or base64) are read with the declared
+    charset, else as UTF-8, else in the file's code page; the first that
+    reads them without error wins, and the file's code page with
+    replacement characters is the last resort.
+    """
+    data = value.encode("latin-1", "replace")
+    try:
+        if encoding == "qp":
+            data = binascii.a2b_qp(data)
+        elif encoding == "b64":
+            data = binascii.a2b_base64(data.translate(None, b" \t\r\n"))
+    except (ValueError, binascii.Error):
+        pass
+    if data.isascii():
+        return data.decode("ascii")
+    declared = _codec(charset)
+    for codec in (declared, "utf-8", file_charset):
+        if codec is None:
+            continue
+        try:
+            return data.decode(codec)
+        except Exception:  # a wrong charset, or an odd codec failing oddly
+            continue
+    return data.decode(file_charset, "replace")
 
 
 def _unescape(value: str, v21: bool) -> str:
@@ -381,14 +472,37 @@ def _ranked(found: list[tuple[int, str]], fold_case: bool) -> list[str]:
 # --------------------------------------------------------------------------- cards
 
 
-def _build(line: int, props: list[tuple[str, str]], version: str) -> RawRecord | Problem:
+def _build(line: int, props: list[_Prop], version: str, charset: str) -> list[RawRecord | Problem]:
+    """The card's person (or why there is none), then the people its
+    ``AGENT`` values hold."""
+    agents: list[tuple[int, str]] = []
     try:
-        return _build_card(line, props, version)
+        items: list[RawRecord | Problem] = [_build_card(line, props, version, charset, agents)]
     except Exception as exc:  # a safety net: one odd card must not stop the file
-        return Problem(line, f"card could not be read ({type(exc).__name__})")
+        items = [Problem(line, f"card could not be read ({type(exc).__name__})")]
+    for agent_line, text in agents:
+        items.extend(_agent_people(agent_line, text))
+    return items
 
 
-def _build_card(line: int, props: list[tuple[str, str]], version: str) -> RawRecord | Problem:
+def _agent_people(line: int, text: str) -> list[RawRecord]:
+    """The people of a 3.0 ``AGENT`` value holding a vCard, at ``line``."""
+    if text[:11].upper() != "BEGIN:VCARD":
+        return []  # a URI or a plain description: nobody to add
+    out: list[RawRecord] = []
+    try:
+        for item in read_cards(io.StringIO(text, newline=""), CardState()):
+            if isinstance(item, RawRecord):
+                item.line = line
+                out.append(item)
+    except Exception:  # the agent is extra: it never costs the card itself
+        return []
+    return out
+
+
+def _build_card(
+    line: int, props: list[_Prop], version: str, charset: str, agents: list[tuple[int, str]]
+) -> RawRecord | Problem:
     v21 = version.startswith("2")
     rec = RawRecord(line=line)
     emails: list[tuple[int, str]] = []
@@ -396,15 +510,21 @@ def _build_card(line: int, props: list[tuple[str, str]], version: str) -> RawRec
     notes: list[str] = []
     have_n = False
 
-    for name, logical in props:
+    for name, logical, prop_line in props:
         params, value = _split_head(logical)
         pref = _NO_PREF
         if params:
-            encoding, charset, pref = _read_params(params)
-            if encoding:
-                value = _decode(value, encoding, charset)
+            encoding, declared, pref = _read_params(params)
+            if charset:
+                value = _decode_raw(value, encoding, declared, charset)
+            elif encoding:
+                value = _decode(value, encoding, declared)
+        elif charset:
+            value = _decode_raw(value, "", "", charset)
 
-        if name == "EMAIL":
+        if name == "AGENT":
+            agents.append((prop_line, _unescape(value, v21).strip()))
+        elif name == "EMAIL":
             email = _strip_prefix(_unescape(value, v21).strip(), "mailto:")
             if email:
                 emails.append((pref, email))
