@@ -8,6 +8,7 @@ Textual.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,7 +155,24 @@ class WalkFilter:
     kind: str = "all"
     value: str = ""
 
+    def matches(self, c: Contact) -> bool:
+        """Whether ``c`` is a card of this walk: the rule the store's SQL
+        applies (``triage.store.database._filter_sql``), tag names compared
+        as SQLite's NOCASE compares them (ASCII letters only)."""
+        kind = self.kind
+        if kind == "all":
+            return True
+        if kind in DECISIONS:
+            return c.decision == kind
+        if kind == "tag":
+            wanted = self.value.translate(_ASCII_LOWER)
+            return any(t.translate(_ASCII_LOWER) == wanted for t in c.tags)
+        if kind == "flag":
+            return bool(c.flags & FLAG_BITS[self.value])
+        raise ValueError(f"unknown filter {kind}")
 
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 ALL = WalkFilter()
 
 

@@ -10,6 +10,18 @@ from triage.model import FLAGS, WalkFilter
 
 DECISION_WORDS: Final = {"undecided": "undecided", "invite": "invited", "skip": "skipped"}
 
+# Deck kinds (the first is the default) and how each words its two decisions:
+# the binding ids stay `invite` and `skip`, a recovery deck keeps or withdraws.
+DECK_KINDS: Final = ("address_book", "recovery")
+DECISION_VERBS: Final[dict[str, dict[str, str]]] = {
+    "address_book": {"invite": "invite", "skip": "skip"},
+    "recovery": {"invite": "keep", "skip": "withdraw"},
+}
+DECIDED_WORDS: Final[dict[str, dict[str, str]]] = {
+    "address_book": DECISION_WORDS,
+    "recovery": {"undecided": "undecided", "invite": "kept", "skip": "withdrawn"},
+}
+
 # How the card, the filter chooser, the summary and the reports name each flag.
 FLAG_LABELS: Final[dict[str, str]] = {
     "no_email": "no email",
@@ -54,12 +66,13 @@ EXPORT_FORMATS: Final[dict[str, str]] = {
 }
 
 
-def filter_label(flt: WalkFilter) -> str:
-    """``all``, ``invited``, ``tag: work``, ``flag: no email``."""
+def filter_label(flt: WalkFilter, kind: str = "address_book") -> str:
+    """``all``, ``invited``, ``tag: work``, ``flag: no email`` (``kept`` in a
+    recovery deck)."""
     if flt.kind == "flag":
         return f"flag: {FLAG_LABELS.get(flt.value, flt.value)}"
     if flt.kind in DECISION_WORDS:
-        return DECISION_WORDS[flt.kind]
+        return DECIDED_WORDS[kind][flt.kind]
     if flt.kind == "all":
         return "all"
     return f"{flt.kind}: {flt.value}"

@@ -1,0 +1,487 @@
+"""The walk-through without a screen: one card at a time over a deck.
+
+:class:`Walk` owns the cursor, the order, the filter and the card's place in
+the walk; every call that changes something (a decision, a tag, a note, an
+undo, a move) is committed by the store before it returns, then answered
+with a :class:`WalkView`, an immutable account of what to draw.  The window
+only turns keys into calls and draws the views; tests drive the same walk
+without a window.
+
+It is built to stay instant on 100,000 contacts:
+
+* only the card on screen is read (``Store.contact``); the card after it in
+  the unfiltered walk is read by :meth:`Walk.prefetch` once the card is on
+  screen, so a decision shows the next card without reading the store;
+* the card's place follows from the previous card's when stepping or
+  deciding; ``Store.walk_index`` (a COUNT that grows with the place) runs
+  only when it cannot;
+* counts by decision come from the store's cache, the totals of tag and flag
+  filters are counted once and kept until a tag changes;
+* the write-ahead log is copied into the database every
+  :data:`CHECKPOINT_EVERY` cards (:meth:`Walk.checkpoint`), while a card is
+  read rather than inside a decision's commit.
+
+This module never imports Textual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from triage.model import (
+    ALL,
+    DECISIONS,
+    INVITE,
+    SKIP,
+    UNDECIDED,
+    Contact,
+    Counts,
+    Deck,
+    DeckStatus,
+    WalkFilter,
+)
+from triage.store import Store
+from triage.vocab import DECIDED_WORDS, DECISION_VERBS, DECK_KINDS, ORDER_LABELS, filter_label
+
+# Cards shown between two checkpoints of the write-ahead log (each card follows
+# at most one change, a decision writing about six pages).
+CHECKPOINT_EVERY = 32
+SKIP_FILTER = WalkFilter(SKIP)
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class WalkView:
+    """What to draw after a walk call.
+
+    ``index`` is the card's 0-based place among the ``total`` cards of the
+    filter (None when there is no card or it is outside the filter);
+    ``revision`` grows each time the card is (re)read, so a view with the
+    revision of the one before only brings a ``message``.  ``summary``: the
+    last undecided card is decided, the summary is to open.
+    """
+
+    deck: str
+    kind: str
+    contact: Contact | None
+    index: int | None
+    total: int
+    counts: Counts
+    filter: WalkFilter
+    order: str
+    tags: tuple[str, ...]
+    can_undo: bool
+    revision: int
+    message: str = ""
+    warning: bool = False
+    summary: bool = False
+
+    @property
+    def outside(self) -> bool:
+        """The card shown is not one of the filter's (reached by undo)."""
+        return self.contact is not None and self.index is None
+
+    @property
+    def position(self) -> str:
+        """``card 3 of 120``; ``card – of 120`` with no card or outside the filter."""
+        if self.index is not None:
+            return f"card {self.index + 1:,} of {self.total:,}"
+        if self.contact is not None:
+            return f"card – of {self.total:,} (this one is outside the filter)"
+        return f"card – of {self.total:,}"
+
+    @property
+    def filter_label(self) -> str:
+        return filter_label(self.filter, self.kind)
+
+    @property
+    def walk_label(self) -> str:
+        return f"filter: {self.filter_label} · order: {self.order}"
+
+    @property
+    def empty_text(self) -> str:
+        """What the card area says when there is no card."""
+        if self.counts.contacts == 0:
+            return (
+                f"Deck '{self.deck}' has no contacts yet. Import some with:\n"
+                f"  triage import FILE --deck {self.deck}"
+            )
+        return f"No card matches the filter '{self.filter_label}'. Press f."
+
+    def verb(self, decision: str) -> str:
+        """How this deck kind words a decision key: ``invite`` or ``keep``."""
+        return DECISION_VERBS[self.kind][decision]
+
+
+@dataclass(slots=True)
+class WalkStart:
+    """Where a walk resumes: the card (None: the deck is empty), its place in
+    the unfiltered walk, and what the first view needs."""
+
+    contact: Contact | None
+    index: int | None
+    can_undo: bool
+    tags: list[str] = field(default_factory=list)
+
+
+def find_start(store: Store, deck: Deck, order: str) -> WalkStart:
+    """The card the cursor points at, else the first undecided card, else
+    the first card; the counts are cached by the store on the way."""
+    deck_id = deck.id
+    contact: Contact | None = None
+    cursor = store.cursor(deck_id)
+    if cursor is not None:
+        try:
+            found = store.contact(cursor)
+        except KeyError:
+            pass
+        else:
+            if found.deck_id == deck_id:
+                contact = found
+    if contact is None:
+        first = store.next_undecided(deck_id, order, None)
+        if first is None:
+            first = store.walk_first(deck_id, order)
+        contact = store.contact(first) if first is not None else None
+    index = store.walk_index(deck_id, order, ALL, contact.id) if contact is not None else None
+    store.counts(deck_id)  # cached by the store: every view reads it
+    return WalkStart(contact, index, store.can_undo(deck_id), store.deck_tags(deck_id))
+
+
+class Walk:
+    """The walk-through of one deck.  Not thread-safe (neither is the store)."""
+
+    def __init__(
+        self,
+        store: Store,
+        deck: Deck,
+        *,
+        order: str = "event",
+        kind: str = DECK_KINDS[0],
+        start: WalkStart | None = None,
+    ) -> None:
+        """``start``: where to resume, when it was looked up already
+        (:func:`find_start`, which runs otherwise)."""
+        if kind not in DECK_KINDS:
+            raise ValueError(f"unknown deck kind {kind}")
+        self.store = store
+        self.deck = deck
+        self.kind = kind
+        self._order = order
+        self._filter: WalkFilter = ALL
+        if start is None:
+            start = find_start(store, deck, order)
+        self._current: int | None = start.contact.id if start.contact is not None else None
+        self._contact: Contact | None = start.contact
+        self._can_undo = start.can_undo
+        self._tags = tuple(start.tags)
+        # The current card's place when known without a COUNT, and the totals
+        # of tag/flag filters (COUNT queries, slow on big decks).
+        self._index: int | None = None
+        self._totals: dict[WalkFilter, int] = {}
+        # The card after the current one in the unfiltered walk, once read by
+        # prefetch(): (current card, order, next card's id, next card).
+        self._next: tuple[int, str, int | None, Contact | None] | None = None
+        self._revision = 0
+        self._checkpointed = 0
+        self._view = self._show(start.index, contact=start.contact)
+
+    # -- what is shown ---------------------------------------------------------
+
+    @property
+    def view(self) -> WalkView:
+        return self._view
+
+    @property
+    def contact(self) -> Contact | None:
+        return self._contact
+
+    @property
+    def current_id(self) -> int | None:
+        return self._current
+
+    @property
+    def filter(self) -> WalkFilter:
+        return self._filter
+
+    @property
+    def order(self) -> str:
+        return self._order
+
+    def total(self, flt: WalkFilter | None = None) -> int:
+        """How many cards a filter holds (the current one by default)."""
+        flt = self._filter if flt is None else flt
+        if flt.kind == "all" or flt.kind in DECISIONS:
+            return self.store.walk_count(self.deck.id, flt)  # O(1): cached counts
+        if flt not in self._totals:
+            self._totals[flt] = self.store.walk_count(self.deck.id, flt)
+        return self._totals[flt]
+
+    def status(self) -> DeckStatus:
+        """Counts by decision, tag, flag and source (summary, filter chooser)."""
+        return self.store.status(self.deck)
+
+    def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[Contact]:
+        """Cards whose name, organisation, title or email contain ``text``."""
+        return self.store.search(self.deck.id, text, limit)
+
+    def _show(
+        self,
+        index: int | None = None,
+        *,
+        contact: Contact | None = None,
+        message: str = "",
+        warning: bool = False,
+        summary: bool = False,
+    ) -> WalkView:
+        """A view of the current card.  ``index`` is its place in the walk and
+        ``contact`` the card itself when the caller has them already."""
+        store, deck_id = self.store, self.deck.id
+        c = contact
+        if c is None and self._current is not None:
+            c = store.contact(self._current)
+        self._contact = c
+        if c is not None and self._filter.matches(c):
+            if index is None:
+                index = store.walk_index(deck_id, self._order, self._filter, c.id)
+        else:
+            index = None
+        self._index = index
+        self._next = None
+        self._revision += 1
+        self._view = WalkView(
+            deck=self.deck.name,
+            kind=self.kind,
+            contact=c,
+            index=index,
+            total=self.total(),
+            counts=store.counts(deck_id),
+            filter=self._filter,
+            order=self._order,
+            tags=self._tags,
+            can_undo=self._can_undo,
+            revision=self._revision,
+            message=message,
+            warning=warning,
+            summary=summary,
+        )
+        return self._view
+
+    def _say(self, message: str = "", *, warning: bool = False) -> WalkView:
+        """The view as it is, with a message (or none: nothing happened)."""
+        self._view = dataclasses.replace(
+            self._view, message=message, warning=warning, summary=False, can_undo=self._can_undo
+        )
+        return self._view
+
+    def _go(self, contact_id: int, index: int | None = None, *, message: str = "") -> WalkView:
+        """Show a card and remember it as the place to resume."""
+        with self.store.transaction():
+            self.store.set_cursor(self.deck.id, contact_id)
+        self._current = contact_id
+        return self._show(index, message=message)
+
+    # -- the quiet moments between keys ------------------------------------------
+
+    def prefetch(self, contact_id: int) -> None:
+        """Read the card after ``contact_id`` in the unfiltered walk if it is
+        still the one shown: call it once the card is on screen."""
+        c = self._contact
+        if c is None or c.id != contact_id or self._filter.kind != "all" or self._next:
+            return
+        step = self.store.walk_step(self.deck.id, self._order, ALL, contact_id, +1)
+        following = self.store.contact(step) if step is not None else None
+        self._next = (contact_id, self._order, step, following)
+
+    @property
+    def needs_checkpoint(self) -> bool:
+        return self._revision - self._checkpointed >= CHECKPOINT_EVERY
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database now, while the card is
+        read.  Left to SQLite, the copy (every 1,000 pages: about 160
+        decisions) runs inside a commit, so inside a key press: 5-10 ms.
+        Durability does not depend on it: every change is in the log."""
+        self._checkpointed = self._revision
+        self.store.checkpoint()
+
+    # -- deciding --------------------------------------------------------------
+
+    def decide(self, decision: str) -> WalkView:
+        """Record ``invite`` or ``skip`` on the card shown, then show the next
+        card: the next undecided one unfiltered, the next of the filter
+        otherwise."""
+        if decision not in (INVITE, SKIP):
+            raise ValueError(f"not a decision to make: {decision}")
+        c = self._contact
+        if c is None:
+            return self._say()
+        store, deck_id = self.store, self.deck.id
+        nxt, index, following = self._after(c, decision)
+        before = c.decision
+        if before != decision:
+            store.decide(c.id, decision, cursor_id=c.id if nxt is None else nxt)
+            self._can_undo = True
+        elif nxt is not None:
+            with store.transaction():
+                store.set_cursor(deck_id, nxt)
+        if store.counts(deck_id).undecided == 0 and (before == UNDECIDED or nxt is None):
+            return self._show(summary=True)
+        if nxt is None:
+            return self._show(
+                message=f"That was the last card in '{filter_label(self._filter, self.kind)}'. "
+                "Press f to change the filter."
+            )
+        self._current = nxt
+        return self._show(index, contact=following)
+
+    def _after(self, c: Contact, decision: str) -> tuple[int | None, int | None, Contact | None]:
+        """The card to show after deciding about ``c``, its place in the walk
+        when that follows without a COUNT, and the card itself when it had
+        to be read to find it."""
+        store, deck_id, flt, order = self.store, self.deck.id, self._filter, self._order
+        if flt.kind == "all":
+            # Usually the very next card, read anyway to be shown (most often
+            # already, by prefetch): its place follows from this one's.
+            known = self._next
+            if known is not None and known[:2] == (c.id, order):
+                step, following = known[2], known[3]
+            else:
+                step = store.walk_step(deck_id, order, flt, c.id, +1)
+                following = store.contact(step) if step is not None else None
+            if step is not None and following is not None and following.decision == UNDECIDED:
+                return step, None if self._index is None else self._index + 1, following
+            return store.next_undecided(deck_id, order, c.id), None, None
+        nxt = store.walk_step(deck_id, order, flt, c.id, +1)
+        if nxt is None and flt.kind == UNDECIDED:
+            # The cards still to decide: past the end, back to the first.
+            first = store.walk_first(deck_id, order, flt)
+            return (None, None, None) if first == c.id else (first, 0, None)
+        if self._index is None or nxt is None:
+            return nxt, None, None
+        # A card the decision takes out of the filter leaves its place to
+        # the next one.
+        leaves = not flt.matches(dataclasses.replace(c, decision=decision))
+        return nxt, self._index if leaves else self._index + 1, None
+
+    def second_pass(self) -> WalkView:
+        """Walk the skipped people again."""
+        first = self.store.walk_first(self.deck.id, self._order, SKIP_FILTER)
+        if first is None:
+            return self._say("Nobody was skipped, so there is no second pass to make.")
+        self._filter = SKIP_FILTER
+        return self._go(first, 0, message="Second pass: only the people you skipped.")
+
+    # -- moving ----------------------------------------------------------------
+
+    def step(self, direction: int) -> WalkView:
+        """The next (+1) or previous (-1) card of the filter."""
+        found = self.store.walk_step(
+            self.deck.id, self._order, self._filter, self._current, direction
+        )
+        if found is None:
+            return self._say(
+                "This is the last card." if direction > 0 else "This is the first card."
+            )
+        return self._go(found, None if self._index is None else self._index + direction)
+
+    def jump(self, contact_id: int) -> WalkView:
+        """Go to a card found by search, clearing a filter it is not in."""
+        c = self.store.contact(contact_id)
+        message = ""
+        if not self._filter.matches(c):
+            self._filter = ALL
+            message = "Filter cleared to show that card."
+        with self.store.transaction():
+            self.store.set_cursor(self.deck.id, contact_id)
+        self._current = contact_id
+        return self._show(contact=c, message=message)
+
+    def goto(self, number: int) -> WalkView:
+        """Go to card ``number`` (from 1) of the filter."""
+        total = self.total()
+        if total == 0:
+            return self._say("No cards to go to in this filter.")
+        if not 1 <= number <= total:
+            return self._say(f"There is no card {number:,}: this filter holds {total:,}.")
+        found = self.store.walk_nth(self.deck.id, self._order, self._filter, number - 1)
+        if found is None:
+            return self._say(f"There is no card {number:,}.")
+        return self._go(found, number - 1)
+
+    def apply_filter(self, flt: WalkFilter) -> WalkView:
+        """Walk only the cards of ``flt``, staying on the card shown when it is
+        one of them.  A filter with no card is refused."""
+        if self.total(flt) == 0:
+            return self._say(f"No card matches '{filter_label(flt, self.kind)}'.", warning=True)
+        self._filter = flt
+        c = self._contact
+        if c is not None and flt.matches(c):
+            return self._show()
+        deck_id, order = self.deck.id, self._order
+        found = self.store.walk_step(deck_id, order, flt, self._current, +1)
+        if found is None:
+            found = self.store.walk_first(deck_id, order, flt)
+        if found is None:  # emptied since it was counted
+            return self._show()
+        return self._go(found)
+
+    def set_order(self, order: str) -> WalkView:
+        self.store.prepare_order(self.deck, order)
+        self._order = order
+        return self._show(message=f"Walk order: {ORDER_LABELS[order]}")
+
+    # -- changing ----------------------------------------------------------------
+
+    def undo(self) -> WalkView:
+        """Revert the latest change (of any session) and show its card,
+        clearing a filter the card is not in."""
+        change = self.store.undo(self.deck.id)
+        self._can_undo = self.store.can_undo(self.deck.id)
+        if change is None:
+            return self._say("Nothing to undo.")
+        self._totals.clear()
+        c = self.store.contact(change.contact_id)
+        if not self._filter.matches(c):
+            self._filter = ALL
+        self._current = c.id
+        who = c.name or "(no name)"
+        if change.kind == "decision":
+            text = f"Undone: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
+        elif change.kind == "tag":
+            text = f"Undone: tag '{change.detail}' on {who}"
+        else:
+            text = f"Undone: note change on {who}"
+        return self._show(contact=c, message=text)
+
+    def toggle_tag(self, tag: str | None) -> WalkView:
+        """Add the tag to the card shown, or remove it."""
+        c = self._contact
+        if c is None or not tag:
+            return self._say()
+        on = self.store.toggle_tag(c.id, tag)
+        self._can_undo = True
+        self._tags = tuple(self.store.deck_tags(self.deck.id))
+        self._totals.clear()
+        return self._show(message=f"Tag '{tag}' {'added' if on else 'removed'}")
+
+    def quick_tag(self, number: int) -> WalkView:
+        """Toggle quick tag ``number``: the deck's tags 1-9 in creation order."""
+        if self._contact is None:
+            return self._say()
+        if not 1 <= number <= len(self._tags):
+            return self._say(
+                f"No quick tag {number} yet. Press t to create a tag: "
+                "the first nine tags you create become quick tags 1–9."
+            )
+        return self.toggle_tag(self._tags[number - 1])
+
+    def set_note(self, text: str) -> WalkView:
+        """Save the personal invitation note of the card shown."""
+        c = self._contact
+        if c is None or text == c.note:
+            return self._say()
+        self.store.set_note(c.id, text)
+        self._can_undo = True
+        return self._show(message="Note saved." if text else "Note removed.")
