@@ -277,9 +277,7 @@ async def test_header_position_stays_right_without_recounting(
         assert c is not None
         total = store.walk_count(deck.id, screen.flt)
         position = str(screen.query_one("#header-position").render())
-        from triage.ui.words import matches
-
-        if matches(screen.flt, c):
+        if screen.flt.matches(c):
             index = store.walk_index(deck.id, "name", screen.flt, c.id)
             assert position == f"card {index + 1} of {total}", (screen.flt, c.name)
         else:

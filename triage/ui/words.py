@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triage.model import FLAGS, INVITE, SKIP, Contact, WalkFilter
+from triage.model import FLAGS, INVITE, SKIP, Contact
 from triage.vocab import FLAG_LABELS, ORDER_LABELS, filter_label
 
 __all__ = ["FLAG_LABELS", "ORDER_LABELS", "filter_label"]
@@ -104,14 +104,3 @@ def email_lines(c: Contact) -> list[str]:
 
 def phone_lines(c: Contact) -> list[str]:
     return [p.number if p.valid else f"{p.number}  (not recognised)" for p in c.phones]
-
-
-def matches(flt: WalkFilter, c: Contact) -> bool:
-    """Whether a card belongs to a filtered walk (mirrors the store's SQL)."""
-    if flt.kind == "all":
-        return True
-    if flt.kind == "tag":
-        return flt.value.casefold() in (t.casefold() for t in c.tags)
-    if flt.kind == "flag":
-        return c.has(flt.value)
-    return c.decision == flt.kind
