@@ -300,3 +300,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         deck = existing_deck(store, args.deck)
         return export_command(store, deck, args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from triage.cli.serve import check_web_extra, serve
+
+    check_web_extra()  # before the store: one line, nothing created
+    with open_store(args) as store:
+        deck = existing_deck(store, args.deck)
+        lock_path = store.lock(deck).path
+    return serve(
+        data_dir(args), deck.name, lock_path, host=args.host, port=args.port, open_page=args.open
+    )
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    import os
+
+    from triage.cli.shell import config_report
+
+    source = (
+        "--data-dir"
+        if getattr(args, "data_dir", None)
+        else "$TRIAGE_DATA_DIR"
+        if os.environ.get("TRIAGE_DATA_DIR")
+        else "default"
+    )
+    text, problem = config_report(data_dir(args), source, as_json=args.json)
+    print(text)
+    if problem:
+        raise UsageError(problem)
+    return 0
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from triage.cli.parser import build_parser
+    from triage.cli.shell import completion
+
+    sys.stdout.write(completion(build_parser(), args.shell))
+    return 0

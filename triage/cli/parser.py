@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from triage import __version__
 from triage.cli.errors import EXIT_USAGE
+from triage.cli.shell import SHELLS, VersionAction
 from triage.vocab import EXPORT_FORMATS, IMPORT_FORMATS, ORDERS
 
 
@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Meet your contacts one card at a time; export only the people you pick.",
     )
     parser.add_argument("--data-dir", metavar="DIR", help=data_help)
-    parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="show the versions of triage and what it runs on"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -127,4 +129,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="walk through a bundled fictional address book",
     )
     p.add_argument("--reset", action="store_true", help="start the demo deck over")
+
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="walk through a deck in your browser (needs triage-contacts[web])",
+        description="Serve the walk-through to a browser on this machine. The address "
+        "printed carries a random token that the page, its connection and every download "
+        "need. Only on 127.0.0.1 unless --host names another address.",
+    )
+    deck_arg(p)
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="port to listen on (default: 8000; 0 picks a free one)",
+    )
+    p.add_argument("--open", action="store_true", help="open the address in your browser")
+    p.add_argument(
+        "--host",
+        metavar="ADDRESS",
+        help="listen on this address instead of 127.0.0.1; any other than a loopback "
+        "address lets other machines reach the deck (with the token)",
+    )
+
+    sub.add_parser(
+        "config",
+        parents=[common],
+        help="show where data and settings live, and the settings in force",
+    ).add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for a shell, e.g. "
+        "triage completion bash > ~/.local/share/bash-completion/completions/triage",
+    )
+    p.add_argument("shell", choices=SHELLS, help="bash, zsh or fish")
     return parser

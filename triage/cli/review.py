@@ -16,6 +16,7 @@ walk allocates.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 from triage.model import Deck
@@ -37,7 +38,7 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
     except DeckLocked as exc:
         raise StateError(str(exc)) from None
     try:
-        if not _reads_a_terminal():
+        if not _reads_a_terminal() and not _served():
             # Textual would draw, then spin on the closed input for ever.
             raise UsageError(
                 "review needs a terminal: its standard input is a file, a pipe or closed"
@@ -70,6 +71,15 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
 
         raise StateError(describe_db_error(store.path, app.database_error))
     return int(app.return_code or 0)
+
+
+def _served() -> bool:
+    """``triage serve`` runs this command behind Textual's web driver, whose
+    input is the server's pipe: the one case without a terminal that works."""
+    driver = os.environ.get("TEXTUAL_DRIVER", "")
+    return os.environ.get("TRIAGE_SERVED") == "1" and driver.startswith(
+        "textual.drivers.web_driver:"
+    )
 
 
 def _reads_a_terminal() -> bool:

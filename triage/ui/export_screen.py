@@ -428,6 +428,9 @@ class ExportScreen(ModalScreen[str | None]):
             self.notify(f"Wrote {who} to {paths[0]}", markup=False)
         else:
             self.notify(f"Wrote {who} in {len(paths)} files: {paths[0]} …", markup=False)
+        if self.app.is_web:  # served by `triage serve`: the browser downloads them too
+            for path in paths:
+                self.app.deliver_binary(Path(path))
         self.dismiss(str(paths[0]))
 
     def _failed(self, message: str) -> None:
