@@ -1,10 +1,11 @@
 """The manual page, ``triage(1)``, written from the argument parser.
 
-The page ships in the wheel (``triage/man/triage.1``, also installed as
-``share/man/man1/triage.1``); a test keeps the file equal to what this module
-writes, so the manual never drifts from ``--help``.  Regenerate it with::
+``setup.py`` writes it at build time to ``triage/man/triage.1``, which the
+wheel ships as package data and as ``share/man/man1/triage.1`` (where ``man``
+finds it beside the ``triage`` command), so the manual never drifts from
+``--help``.  To read it from a checkout::
 
-    python -m triage.cli.manpage > triage/man/triage.1
+    python -m triage.cli.manpage > /tmp/triage.1 && man -l /tmp/triage.1
 """
 
 from __future__ import annotations
