@@ -729,3 +729,83 @@ def test_utf16_google_export_reads(tmp_path: Path) -> None:
         "utf-16-le",
         ["ann@example.com"],
     )
+
+
+# --- triage's own full export ------------------------------------------------
+
+
+def _full_file(rows: list[list[str]]) -> str:
+    from triage.export.formats import FULL_HEADER, guard_full
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FULL_HEADER)
+    writer.writerows([[guard_full(c) for c in row] for row in rows])
+    return "\ufeff" + out.getvalue()
+
+
+def _full_row(**cells: str) -> list[str]:
+    from triage.export.formats import FULL_HEADER
+
+    return [cells.get(name, "") for name in FULL_HEADER]
+
+
+def test_full_export_is_not_taken_for_linkedin_connections() -> None:
+    from triage.export.formats import FULL_HEADER
+
+    head = "\ufeff" + ",".join(FULL_HEADER) + "\n"
+    assert sniff_format(head) == "full"
+    # LinkedIn's own file still is what it is.
+    assert sniff_format("First Name,Last Name,URL,Email Address,Connected On\n") == "linkedin"
+
+
+def test_full_export_cells_and_lists_come_back() -> None:
+    from triage.ingest.formats import full
+
+    text = _full_file(
+        [
+            _full_row(
+                **{
+                    "Name": "=Ada Lovelace",
+                    "First Name": "'=Ada",
+                    "Last Name": "''Lovelace",
+                    "E-mails": "ada@example.com; bob@@x (invalid); info@x.org (role)",
+                    "Phones": "+12025550142; ext 12 (unparsed)",
+                    "Organization": "-Engines",
+                    "Title": "@lead",
+                    "Tags": "vip; met at PyCon",
+                    "Labels": "Friends; Work",
+                    "Invitation Note": "+1 for the talk",
+                    "Notes": "- a\n- b",
+                    "Flags": "merged",
+                    "Decided At": "2026-01-01T00:00:00+00:00",
+                    "Sources": "a.csv:2",
+                    "Connected On": "2025-12-22",
+                    "Profile URL": "https://www.linkedin.com/in/ada",
+                }
+            )
+        ]
+    )
+    (rec,) = list(full.parse(io.StringIO(text, newline="")))
+    assert isinstance(rec, RawRecord)
+    assert (rec.line, rec.full_name, rec.given, rec.family) == (
+        2,
+        "=Ada Lovelace",
+        "'=Ada",
+        "''Lovelace",
+    )
+    assert rec.emails == ["ada@example.com", "bob@@x", "info@x.org"]
+    assert rec.phones == ["+12025550142", "ext 12"]
+    assert (rec.org, rec.title, rec.notes) == ("-Engines", "@lead", "- a\n- b")
+    assert rec.labels == ["Friends", "Work"]
+    assert (rec.connected_on, rec.profile_url) == ("2025-12-22", "https://www.linkedin.com/in/ada")
+    fields = full.user_fields(io.StringIO(text, newline=""))
+    assert fields == {2: (["vip", "met at PyCon"], "+1 for the talk")}
+
+
+@given(st.text(max_size=12))
+def test_full_export_guard_is_undone_exactly(cell: str) -> None:
+    from triage.export.formats import guard_full
+    from triage.ingest.formats.full import unguard
+
+    assert unguard(guard_full(cell)) == cell

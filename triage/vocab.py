@@ -53,6 +53,7 @@ IMPORT_FORMATS: Final[dict[str, str]] = {
     "invitations": "LinkedIn invitations",
     "vcard": "vCard",
     "csv": "CSV",
+    "full": "triage full export",
 }
 
 # What `triage export --format` writes (the first is the default), as the
@@ -76,3 +77,17 @@ def filter_label(flt: WalkFilter, kind: str = "address_book") -> str:
     if flt.kind == "all":
         return "all"
     return f"{flt.kind}: {flt.value}"
+
+
+def command(*words: str) -> str:
+    """A triage command line to suggest to the user, quoted for the shell:
+    ``command("review", "--deck", "my deck")`` -> ``triage review --deck 'my deck'``.
+    A placeholder the user fills in (``FILE``) is passed as it is."""
+    import shlex
+
+    return shlex.join(["triage", *words])
+
+
+def deck_option(deck: str) -> tuple[str, ...]:
+    """``--deck NAME`` for a suggested command; nothing for the default deck."""
+    return () if deck == "default" else ("--deck", deck)

@@ -42,7 +42,14 @@ from triage.model import (
     WalkFilter,
 )
 from triage.store import Store
-from triage.vocab import DECIDED_WORDS, DECISION_VERBS, DECK_KINDS, ORDER_LABELS, filter_label
+from triage.vocab import (
+    DECIDED_WORDS,
+    DECISION_VERBS,
+    DECK_KINDS,
+    ORDER_LABELS,
+    command,
+    filter_label,
+)
 
 # Cards shown between two checkpoints of the write-ahead log (each card follows
 # at most one change, a decision writing about six pages).
@@ -105,7 +112,7 @@ class WalkView:
         if self.counts.contacts == 0:
             return (
                 f"Deck '{self.deck}' has no contacts yet. Import some with:\n"
-                f"  triage import FILE --deck {self.deck}"
+                f"  {command('import', 'FILE', '--deck', self.deck)}"
             )
         return f"No card matches the filter '{self.filter_label}'. Press f."
 

@@ -217,6 +217,19 @@ FULL_HEADER: Final = [
 ]  # fmt: skip
 
 
+def guard_full(cell: str) -> str:
+    """:func:`guard`, plus an apostrophe before a cell that starts with one
+    followed by a formula character or another apostrophe: ``triage import``
+    then takes exactly one leading apostrophe off such cells and gets every
+    cell back as it was."""
+    if cell and cell[0] == "'" and cell[1:2] and cell[1] in _QUOTED:
+        return "'" + cell
+    return guard(cell)
+
+
+_QUOTED: Final = FORMULA_START + "'"
+
+
 def _full_row(c: Contact) -> list[str]:
     """Everything, for the user's own records; lists are ``; ``-separated."""
     emails = "; ".join(
@@ -225,13 +238,14 @@ def _full_row(c: Contact) -> list[str]:
             for e in c.emails
         ]
     )
-    phones = guard("; ".join([p.number if p.valid else p.number + " (unparsed)" for p in c.phones]))
-    return [
+    phones = "; ".join([p.number if p.valid else p.number + " (unparsed)" for p in c.phones])
+    row = [
         c.name, c.given, c.family, emails, phones, c.org, c.title, "; ".join(c.tags),
         "; ".join(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
         "; ".join([f"{s.file}:{s.line}" for s in c.sources]), c.connected_on, c.invited_on,
         c.profile_url, c.exported_at,
     ]  # fmt: skip
+    return [guard_full(cell) for cell in row]
 
 
 _EMAIL_NOTE: Final = {
@@ -350,5 +364,5 @@ def make_writer(fmt: str, everyone: Sequence[Contact]) -> Writer:
     if fmt == "vcard":
         return _write_vcards
     if fmt == "full":
-        return _csv_writer(FULL_HEADER, _rows_of(_full_row), bom=True)
+        return _csv_writer(FULL_HEADER, lambda people: map(_full_row, people), bom=True)
     raise ValueError(f"unknown format {fmt!r}")  # build_plan() refused it already

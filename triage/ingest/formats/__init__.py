@@ -42,6 +42,7 @@ _PARSERS: dict[str, tuple[str, str]] = {
     "invitations": ("triage.ingest.formats.linkedin", "parse_invitations"),
     "vcard": ("triage.ingest.formats.vcard", "parse"),
     "csv": ("triage.ingest.formats.generic", "parse"),
+    "full": ("triage.ingest.formats.full", "parse"),
 }
 
 # Files people pick by mistake; told apart by their first bytes.
@@ -117,7 +118,7 @@ def _is_vcard(head: str) -> bool:
 
 def sniff_format(head: str) -> str:
     """The format of a file from its first ~64 KiB of text."""
-    from triage.ingest.formats import google, linkedin, outlook
+    from triage.ingest.formats import full, google, linkedin, outlook
 
     if _is_vcard(head):
         return "vcard"
@@ -125,7 +126,10 @@ def sniff_format(head: str) -> str:
     def lines() -> TextIO:
         return io.StringIO(head, newline="")
 
+    # triage's own full export first: its First Name, Last Name and Connected
+    # On columns would pass for a LinkedIn Connections.csv.
     for fmt, want in (
+        ("full", full.looks_like),
         ("invitations", linkedin.looks_like_invitations),
         ("linkedin", linkedin.looks_like_connections),
     ):
