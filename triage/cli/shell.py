@@ -8,9 +8,11 @@ packages' metadata), so a completion script or ``--version`` answers at once.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shlex
 import sqlite3
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
@@ -52,7 +54,10 @@ class VersionAction(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> NoReturn:
-        print(version_text())
+        try:
+            print(version_text(), flush=True)
+        except BrokenPipeError:  # `triage --version | head -1`: the reader left early
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         parser.exit()
 
 
@@ -156,7 +161,6 @@ def config_report(data_dir: Path, data_from: str, *, as_json: bool) -> tuple[str
     """Where data and settings live, and the settings in force; with the
     reason the config file cannot be used, if it cannot."""
     import json
-    import os
 
     from triage.config import ConfigError, config_path, load_config
     from triage.store import DB_NAME
