@@ -607,23 +607,15 @@ def test_ctrl_c_while_committing_waits_for_the_commit(
     no_children()
 
 
-def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
-    """The worker's Entry holds exactly the row :func:`new_contact` makes, the
-    stable key, the keys :meth:`Merger.absorb` looks up, and the Person back."""
-    import dataclasses
-
+def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
+    """The worker's Entry: the stable key of DESIGN §4, the keys
+    :meth:`Merger.absorb` looks up, and a Row that the store writes as it is
+    and reads back (and :func:`decode_row` decodes) as the cleaned record."""
     from triage.ingest.formats import open_file
-    from triage.ingest.merge import (
-        email_key,
-        name_org_hash,
-        new_contact,
-        person_of,
-        prepare,
-        stable_key,
-    )
+    from triage.ingest.merge import email_key, name_org_hash, prepare
     from triage.ingest.normalize import Normalizer
     from triage.model import Problem, Source
-    from triage.store.codec import encode_sources, insert_row
+    from triage.store.codec import decode_row, encode_source_parts
 
     normalize = Normalizer("US")
     files = [
@@ -631,25 +623,57 @@ def test_prepared_rows_are_what_new_contact_stores(tmp_path: Path) -> None:
         generate.vcards(tmp_path / "c.vcf", 150),
         *fixture_files(),
     ]
+    store = Store.open(tmp_path / "data")
     seen = 0
-    for path in files:
-        try:
-            opened = open_file(path)
-        except importing.FormatError:
-            continue  # a layout that needs --map
-        for item in opened.items:
-            if isinstance(item, Problem) or item.kind != "contact":
-                continue
-            person = normalize(item)
-            source = Source(path.name, person.line, 7, str(path))
-            line, email_keys, phones, name_hash, row = prepare(person, encode_sources([source]))
-            contact = dataclasses.replace(new_contact(person, stable_key(person), source), id=9)
-            assert (9, 3, *row, 5) == insert_row(3, contact, 5)
-            assert line == person.line
-            assert email_keys == tuple(email_key(e.address) for e in person.emails)
-            assert phones == tuple(p.number for p in person.phones if p.valid)
-            has_neither = not person.emails and not phones
-            assert name_hash == (name_org_hash(person.name, person.org) if has_neither else None)
-            assert person_of(line, row) == person
-            seen += 1
-    assert seen > 400
+    with store.transaction():
+        deck = store.create_deck("d", "US")
+        import_id = store.start_import(deck.id, [])
+        writer = store.writer(deck.id)
+        written: list[tuple[int, tuple[object, ...]]] = []
+        keys: set[str] = set()
+        for path in files:
+            try:
+                opened = open_file(path)
+            except importing.FormatError:
+                continue  # a layout that needs --map
+            before, after = encode_source_parts(path.name, import_id, str(path))
+            for item in opened.items:
+                if isinstance(item, Problem) or item.kind != "contact":
+                    continue
+                person = normalize(item)
+                entry = prepare(person, f"{before}{person.line}{after}")
+                line, email_keys, phones, name_hash, row = entry
+                valid_emails = [e.address for e in person.emails if e.valid]
+                valid_phones = [p.number for p in person.phones if p.valid]
+                if valid_emails:
+                    key = email_key(valid_emails[0])
+                elif valid_phones:
+                    key = valid_phones[0]
+                else:
+                    key = "h:" + name_org_hash(person.name, person.org)
+                assert row[0] == key
+                assert line == person.line
+                assert email_keys == tuple(email_key(e.address) for e in person.emails)
+                assert phones == tuple(valid_phones)
+                has_neither = not person.emails and not phones
+                assert name_hash == (
+                    name_org_hash(person.name, person.org) if has_neither else None
+                )
+                record = decode_row(row)
+                for field in (
+                    "name", "given", "family", "org", "title", "emails", "phones", "notes",
+                    "labels", "flags", "connected_on", "invited_on", "profile_url",
+                ):  # fmt: skip
+                    assert getattr(record, field) == getattr(person, field), field
+                assert record.sources == [Source(path.name, person.line, import_id, str(path))]
+                if key not in keys:  # one person a key (UNIQUE(deck_id, key))
+                    keys.add(key)
+                    written.append((writer.add(row, len(written)), row))
+                seen += 1
+        writer.flush()
+    for contact_id, row in written:
+        stored = store.contact(contact_id)
+        assert stored == decode_row(row, contact_id, deck.id)
+        assert (stored.key, stored.decision, stored.tags) == (row[0], "undecided", [])
+    assert seen > 400 and len(written) > 300
+    store.close()

@@ -23,18 +23,18 @@ This module never imports textual.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Final
 
 from triage.export.formats import Writer, make_writer
-from triage.model import INVITE, Contact, Deck, Email
+from triage.gcpause import gc_paused
+from triage.model import Contact, Deck, Email
 from triage.store import Store
 from triage.vocab import EXPORT_FORMATS
 
@@ -64,12 +64,18 @@ class OutputExists(ExportError):
 
 @dataclass(slots=True)
 class Invited:
-    """Every invited person of a deck, oldest decision first, tags filled in,
-    plus the deck's tags: read once, planned as often as the filters change."""
+    """Every invited person of a deck, oldest decision first, plus the deck's
+    tags: read once, planned as often as the filters change.
+
+    ``upload_only``: only what a ``linkedin`` file holds was read (names,
+    emails, flags), so only that format can be planned; ``tagged``: the
+    people's tags were read, so they can be narrowed by tags."""
 
     deck: Deck
     people: list[Contact]
     deck_tags: list[str]
+    upload_only: bool = False
+    tagged: bool = True
 
 
 @dataclass(slots=True, frozen=True)
@@ -152,34 +158,20 @@ class ExportPlan:
         )
 
 
-def load_invited(store: Store, deck: Deck) -> Invited:
+def load_invited(
+    store: Store, deck: Deck, *, upload_only: bool = False, tags: bool = True
+) -> Invited:
     """Every invited person of ``deck``, oldest decision first (``decided_at, id``),
-    from a database that passes ``quick_check`` (:meth:`Store.verify`).
+    from a database that passes ``quick_check`` (:meth:`Store.verified`, which
+    checks while the people are read).  ``upload_only``: read only what a
+    ``linkedin`` file holds; ``tags``: read the people's tags too.
 
     The cyclic garbage collector is paused while the objects are built: with
     100,000 people its repeated full passes cost more than the reading itself
     (2-3x slower without the pause in bench/bench_export.py)."""
-    store.verify()
-    with _gc_paused():  # the tags too: their lists cost 20x more with collections on
-        people = list(
-            store.iter_contacts(deck.id, "AND decision = ?", (INVITE,), order="decided_at, id")
-        )
-        if people:
-            by_id = {c.id: c for c in people}
-            for contact_id, names in store.tags_by_contact(deck.id, INVITE).items():
-                by_id[contact_id].tags = names
-    return Invited(deck, people, store.deck_tags(deck.id))
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    with store.verified(), gc_paused():
+        people = store.invited(deck.id, upload_only=upload_only, tags=tags)
+    return Invited(deck, people, store.deck_tags(deck.id), upload_only, tags)
 
 
 def build_plan(
@@ -190,7 +182,11 @@ def build_plan(
     format or a tag the deck does not have."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; formats are: {', '.join(FORMATS)}")
+    if invited.upload_only and fmt != "linkedin":
+        raise ValueError(f"people read for a linkedin file cannot be planned as {fmt}")
     asked = tuple(dict.fromkeys(" ".join(t.split()) for t in tags if t.strip()))
+    if asked and not invited.tagged:
+        raise ValueError("people read without their tags cannot be narrowed by tags")
     wanted = {t.casefold() for t in asked}
     known = {t.casefold() for t in invited.deck_tags}
     for tag in asked:
@@ -226,8 +222,15 @@ def plan_export(
     *,
     budget: int = DEFAULT_BUDGET,
 ) -> ExportPlan:
-    """What exporting ``deck`` in ``fmt`` narrowed by ``tags`` would write."""
-    return build_plan(load_invited(store, deck), fmt, tags, budget=budget)
+    """What exporting ``deck`` in ``fmt`` narrowed by ``tags`` would write
+    (reading only what that needs: a ``linkedin`` file is names and emails,
+    its tags are read only when they narrow the export)."""
+    tags = tuple(tags)
+    upload = fmt == "linkedin"  # no tags in the file: read them only to narrow by them
+    invited = load_invited(
+        store, deck, upload_only=upload, tags=not upload or any(t.strip() for t in tags)
+    )
+    return build_plan(invited, fmt, tags, budget=budget)
 
 
 def primary(c: Contact) -> Email | None:

@@ -3,15 +3,14 @@ incoming record to a person already met (see :class:`Merger`)."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Callable
 
-from triage.ingest.merge import ROW_FLAGS, ROW_NAME, Entry, name_matched, name_org_hash
+from triage.ingest.merge import Entry, name_matched, name_org_hash
 from triage.ingest.names import names_compatible
 from triage.ingest.normalize import email_key
 from triage.model import FLAG_BITS, Contact
-from triage.store.codec import Row
+from triage.store.codec import ROW_FLAGS, ROW_NAME, Row
+from triage.store.merge_index import MergeIndex
 
 GUESSED = FLAG_BITS["name_guessed"]
 
@@ -29,10 +28,10 @@ class Merger:
     compatible.
 
     Up to :attr:`SPILL` keys live in Python dicts (the fastest lookups).
-    Beyond that they move to two tables of SQLite's temporary database on
-    the import's connection, whose pages are held to the temp cache and
-    spill to an unlinked temporary file: an import's memory stays flat
-    however large the file (in dicts a million-row file took ~450 MiB).
+    Beyond that they move to SQLite (:class:`MergeIndex`, which holds them
+    in its temporary database and reads the deck's stored people): an
+    import's memory stays flat however large the file (in dicts a
+    million-row file took ~450 MiB).
     Spilled, records are matched a batch at a time (:meth:`absorb`): every
     key the batch can look up is fetched with one query, the batch is
     matched in order against that view (which new people and merges update
@@ -42,8 +41,8 @@ class Merger:
     SPILL = 200_000
     CACHE_KIB = 16 * 1024  # SQLite's page cache for the tables, once spilled
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, index: MergeIndex) -> None:
+        self.stored = index
         self.spilled = False
         # All the keys, or once spilled the current batch's view of them.
         self._one: dict[str, int] = {}
@@ -54,41 +53,28 @@ class Merger:
         self._new_one: list[tuple[str, int]] = []
         self._new_phones: list[tuple[str, int, str]] = []
 
-    def load(self, deck_id: int) -> None:
+    def load(self) -> None:
         """Index the people already in the deck, in the order they were
         first indexed (by id; emails and phones in their stored order)."""
-        conn = self.conn
-        conn.create_function("triage_email_key", 1, email_key, deterministic=True)
-        conn.create_function("triage_name_hash", 2, name_org_hash, deterministic=True)
-        (people,) = conn.execute("SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck_id,))
-        if people[0] * 2 > self.SPILL:
-            self._spill()
-            for select in _LOAD_ONE:
-                conn.execute("INSERT OR IGNORE INTO temp.merge_one (key, id) " + select, (deck_id,))
-            conn.execute(
-                "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) " + _LOAD_PHONES,
-                (deck_id,),
-            )
+        stored = self.stored
+        if stored.people() * 2 > self.SPILL:
+            stored.spill((), (), self.CACHE_KIB, from_deck=True)
+            self.spilled = True
             return
         one, holders = self._one, self._holders
-        for select in _LOAD_ONE:
-            for key, cid in conn.execute(select, (deck_id,)):
-                one.setdefault(key, cid)
-        for number, cid, name in conn.execute(_LOAD_PHONES, (deck_id,)):
+        for key, cid in stored.deck_keys():
+            one.setdefault(key, cid)
+        for number, cid, name in stored.deck_phones():
             held = holders.setdefault(number, [])
             if all(c != cid for c, _ in held):
                 held.append((cid, name))
 
     def _spill(self) -> None:
-        """Move the keys from the dicts to the temporary tables."""
-        conn = self.conn
-        conn.execute(f"PRAGMA temp.cache_size = {-self.CACHE_KIB}")
-        for sql in _MERGE_TABLES:
-            conn.execute(sql)
-        conn.executemany(_INSERT_ONE, self._one.items())
-        conn.executemany(
-            _INSERT_PHONE,
+        """Move the keys from the dicts to SQLite."""
+        self.stored.spill(
+            self._one.items(),
             ((n, cid, name) for n, held in self._holders.items() for cid, name in held),
+            self.CACHE_KIB,
         )
         self._one, self._holders = {}, {}
         self.spilled = True
@@ -97,36 +83,22 @@ class Merger:
         """The import is over: let the indexes go."""
         if self.spilled:
             self.flush()
-            self.conn.execute("DROP TABLE IF EXISTS temp.merge_one")
-            self.conn.execute("DROP TABLE IF EXISTS temp.merge_phone")
+            self.stored.close()
         self._one, self._holders = {}, {}
 
     # -- one batch -----------------------------------------------------------
 
     def _fetch(self, one: list[str], phones: list[str]) -> None:
-        """Spilled: make the batch's view of the tables for these keys."""
+        """Spilled: make the batch's view of the stored keys."""
         self.flush()
-        conn = self.conn
         self._asked = set(one)
-        self._one = (
-            dict(conn.execute(_SELECT_ONE, (json.dumps(one, ensure_ascii=False),))) if one else {}
-        )
         self._asked_phones = set(phones)
-        holders: dict[str, list[tuple[int, str]]] = {}
-        if phones:
-            for number, cid, name in conn.execute(
-                _SELECT_PHONES, (json.dumps(phones, ensure_ascii=False),)
-            ):
-                holders.setdefault(number, []).append((cid, name))
-        self._holders = holders
+        self._one, self._holders = self.stored.fetch(one, phones)
 
     def flush(self) -> None:
         """Write the keys added since the last flush (spilled only)."""
-        if self.spilled:
-            if self._new_one:
-                self.conn.executemany(_INSERT_ONE, self._new_one)
-            if self._new_phones:
-                self.conn.executemany(_INSERT_PHONE, self._new_phones)
+        if self.spilled and (self._new_one or self._new_phones):
+            self.stored.write(self._new_one, self._new_phones)
         self._new_one.clear()  # in place: absorb() holds these lists
         self._new_phones.clear()
 
@@ -173,11 +145,11 @@ class Merger:
         self,
         entries: list[Entry],
         add: Callable[[Row], int],
-        merge: Callable[[int, int, Row], None],
+        merge: Callable[[int, Row], None],
     ) -> int:
         """Match prepared Entries in order: a new person's Row (its key made
         unique) goes to ``add``, which returns its id, and is indexed; a
-        record of someone known goes to ``merge(id, line, row)``, which folds
+        record of someone known goes to ``merge(id, row)``, which folds
         it in and calls :meth:`index`.  Returns how many were new.  (One loop
         here: this runs for every record of a big import, in the process that
         also writes them.)"""
@@ -186,7 +158,7 @@ class Merger:
         if self.spilled:
             wanted: list[str] = []
             wanted_phones: list[str] = []
-            for _line, email_keys, phones, name_hash, row in entries:
+            for _, email_keys, phones, name_hash, row in entries:
                 for k in email_keys:
                     wanted.append("e" + k)
                 if phones:
@@ -199,7 +171,7 @@ class Merger:
             self._fetch(wanted, wanted_phones)
         one, put = self._one, self._put
         new = 0
-        for line, email_keys, phones, name_hash, row in entries:
+        for _, email_keys, phones, name_hash, row in entries:
             found = None
             for k in email_keys:
                 found = one.get("e" + k)
@@ -210,7 +182,7 @@ class Merger:
             if found is None and name_hash is not None:
                 found = one.get("n" + name_hash)
             if found is not None:
-                merge(found, line, row)
+                merge(found, row)
                 continue
             key = row[0]
             plain = "@" in key and "#" not in key  # taken exactly when its email is
@@ -252,38 +224,5 @@ class Merger:
             k = "k" + candidate
             if k in self._one:
                 continue
-            if not self.spilled or self.conn.execute(_HAS_ONE, (k,)).fetchone() is None:
+            if not self.spilled or not self.stored.has(k):
                 return candidate
-
-
-_MERGE_TABLES = (
-    "DROP TABLE IF EXISTS temp.merge_one",
-    "DROP TABLE IF EXISTS temp.merge_phone",
-    "CREATE TEMP TABLE merge_one (key TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE TEMP TABLE merge_phone (seq INTEGER PRIMARY KEY, number TEXT NOT NULL,"
-    " id INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE (number, id))",
-)
-# A deck's people as keys, in the order they were indexed.
-_LOAD_ONE = (
-    "SELECT 'e' || triage_email_key(json_extract(j.value, '$[0]')), c.id"
-    " FROM contacts c, json_each(c.emails) j WHERE c.deck_id = ? ORDER BY c.id, j.key",
-    "SELECT 'n' || triage_name_hash(c.name, c.org), c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND c.emails = '[]' AND NOT EXISTS"
-    " (SELECT 1 FROM json_each(c.phones) j WHERE json_extract(j.value, '$[1]'))"
-    " ORDER BY c.id",
-    "SELECT 'k' || c.key, c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND (instr(c.key, '@') = 0 OR instr(c.key, '#') > 0)",
-)
-_LOAD_PHONES = (
-    "SELECT json_extract(j.value, '$[0]'), c.id, c.name"
-    " FROM contacts c, json_each(c.phones) j"
-    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key"
-)
-_SELECT_ONE = "SELECT key, id FROM temp.merge_one WHERE key IN (SELECT value FROM json_each(?))"
-_SELECT_PHONES = (
-    "SELECT number, id, name FROM temp.merge_phone"
-    " WHERE number IN (SELECT value FROM json_each(?)) ORDER BY seq"
-)
-_INSERT_ONE = "INSERT OR IGNORE INTO temp.merge_one (key, id) VALUES (?, ?)"
-_INSERT_PHONE = "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) VALUES (?, ?, ?)"
-_HAS_ONE = "SELECT 1 FROM temp.merge_one WHERE key = ?"

@@ -4,22 +4,18 @@ Records sharing a casefolded email are one person, across every file of the
 deck.  Records sharing an E.164 phone are one person only when their names are
 compatible: an office switchboard must not fuse a whole company.  Records with
 neither match on their stable key (name + organisation).  The indexes that
-find them during an import are in :mod:`triage.matching`.
+find them during an import are in :mod:`triage.ingest.matching`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Person, email_key
 from triage.model import FLAG_BITS, Contact, Email, Phone, Source
-from triage.store.codec import Row, encode_emails, encode_list, encode_phones, search_words
-
-if TYPE_CHECKING:
-    from triage.ingest.matching import Merger
+from triage.store.codec import Row, encode_row
 
 # Flags that describe the contact's data and are recomputed after a merge.
 _DERIVED = (
@@ -32,18 +28,6 @@ _DERIVED = (
 )
 
 
-def stable_key(person: Person) -> str:
-    """Casefolded primary email; else E.164 primary phone; else a hash of the
-    normalised name and organisation (DESIGN §4)."""
-    for email in person.emails:
-        if email.valid:
-            return email_key(email.address)
-    for phone in person.phones:
-        if phone.valid:
-            return phone.number
-    return "h:" + name_org_hash(person.name, person.org)
-
-
 def name_org_hash(name: str, org: str) -> str:
     text = name_key(name) + "|" + name_key(org)
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
@@ -52,17 +36,18 @@ def name_org_hash(name: str, org: str) -> str:
 # A cleaned record as the import's worker processes hand it over: (line,
 # casefolded emails, valid phone numbers, name + organisation hash when the
 # record has neither, Row).  Plain tuples: they cross a pipe ~10x cheaper
-# than dataclasses.  The Row's key is stable_key(); the main process only
-# looks the keys up, and rebuilds the Person (person_of) for the ~5 % that
-# merge into someone.
+# than dataclasses.  The Row is what the store inserts for a new person,
+# under the record's stable key; the main process only looks the keys up,
+# and decodes the Row (decode_row) for the ~5 % that merge into someone.
 Entry = tuple[int, tuple[str, ...], tuple[str, ...], str | None, Row]
-ROW_NAME = 1
-ROW_FLAGS = 12
 
 
 def prepare(person: Person, sources: str) -> Entry:
-    """``person`` as an Entry whose Row is what :func:`new_contact` would
-    store (``sources``: its encoded provenance)."""
+    """``person`` as an Entry (``sources``: its encoded provenance).
+
+    The Row's key is the stable key (DESIGN §4): the casefolded first valid
+    email; else the first valid phone (E.164); else ``h:`` + a hash of the
+    normalised name and organisation."""
     emails = person.emails
     email_keys = tuple([email_key(e.address) for e in emails])
     phones = tuple([p.number for p in person.phones if p.valid])
@@ -79,46 +64,7 @@ def prepare(person: Person, sources: str) -> Entry:
             key = "h:" + digest
             if not emails:
                 name_hash = digest
-    row = (
-        key,
-        person.name,
-        person.given,
-        person.family,
-        person.org,
-        person.title,
-        encode_emails(emails),
-        encode_phones(person.phones),
-        person.notes,
-        encode_list(person.labels),
-        sources,
-        search_words(person.name, person.org, person.title, emails),
-        person.flags,
-        person.connected_on,
-        person.invited_on,
-        person.profile_url,
-    )
-    return person.line, email_keys, phones, name_hash, row
-
-
-def person_of(line: int, row: Row) -> Person:
-    """The Person an Entry was prepared from."""
-    return Person(
-        line,
-        "contact",
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        [Email(a, bool(v), bool(r)) for a, v, r in json.loads(row[6])],
-        [Phone(n, bool(v)) for n, v in json.loads(row[7])],
-        row[8],
-        json.loads(row[9]),
-        row[13],
-        row[14],
-        row[15],
-        row[12],
-    )
+    return person.line, email_keys, phones, name_hash, encode_row(key, person, sources)
 
 
 def name_matched(emails: list[Email], phones: list[Phone]) -> bool:
@@ -127,31 +73,11 @@ def name_matched(emails: list[Email], phones: list[Phone]) -> bool:
     return not emails and not any(p.valid for p in phones)
 
 
-def new_contact(person: Person, key: str, source: Source) -> Contact:
-    contact = Contact(
-        id=0,
-        deck_id=0,
-        key=key,
-        name=person.name,
-        given=person.given,
-        family=person.family,
-        org=person.org,
-        title=person.title,
-        emails=list(person.emails),
-        phones=list(person.phones),
-        notes=person.notes,
-        labels=list(person.labels),
-        sources=[source],
-        flags=person.flags,
-        connected_on=person.connected_on,
-        invited_on=person.invited_on,
-        profile_url=person.profile_url,
-    )
-    return contact
-
-
-def merge_into(contact: Contact, person: Person, source: Source, owner: Merger) -> str:
-    """Fold ``person`` into ``contact`` in place.
+def merge_into(contact: Contact, record: Contact, email_holder: Callable[[str], int | None]) -> str:
+    """Fold ``record`` (one record, as :func:`decode_row` reads its Row:
+    its one source is the record's file and line) into ``contact`` in place.
+    ``email_holder`` says who holds a casefolded email already: an address
+    someone else holds is not added.
 
     Returns ``"merged"`` when the record is another record of this person,
     ``"updated"`` when it is a newer copy of a record seen before that changed
@@ -160,15 +86,15 @@ def merge_into(contact: Contact, person: Person, source: Source, owner: Merger) 
     in one file merges in linear time.
     """
     before = _fingerprint(contact)
-    seen_before, sources_changed = _add_source(contact, source)
+    seen_before, sources_changed = _add_source(contact, record.sources[0])
 
     known = {email_key(e.address) for e in contact.emails}
     added_email = False
-    for email in person.emails:
+    for email in record.emails:
         k = email_key(email.address)
         if k in known:
             continue
-        holder = owner.email_holder(k)
+        holder = email_holder(k)
         if holder is not None and holder != contact.id:
             continue  # someone else's address
         known.add(k)
@@ -177,26 +103,26 @@ def merge_into(contact: Contact, person: Person, source: Source, owner: Merger) 
     if added_email:  # an upload uses the first valid email: keep valid ones first
         contact.emails.sort(key=lambda e: not e.valid)
     numbers = {p.number for p in contact.phones}
-    for phone in person.phones:
+    for phone in record.phones:
         if phone.number not in numbers:
             numbers.add(phone.number)
             contact.phones.append(phone)
 
-    if contact.flags & FLAG_BITS["name_guessed"] and not person.flags & FLAG_BITS["name_guessed"]:
-        contact.name, contact.given, contact.family = person.name, person.given, person.family
+    if contact.flags & FLAG_BITS["name_guessed"] and not record.flags & FLAG_BITS["name_guessed"]:
+        contact.name, contact.given, contact.family = record.name, record.given, record.family
         contact.flags &= ~FLAG_BITS["name_guessed"]
     if not contact.given and not contact.family:
-        contact.given, contact.family = person.given, person.family
-    contact.org = contact.org or person.org
-    contact.title = contact.title or person.title
-    if person.notes and person.notes not in contact.notes:
-        contact.notes = f"{contact.notes}\n{person.notes}" if contact.notes else person.notes
-    for label in person.labels:
+        contact.given, contact.family = record.given, record.family
+    contact.org = contact.org or record.org
+    contact.title = contact.title or record.title
+    if record.notes and record.notes not in contact.notes:
+        contact.notes = f"{contact.notes}\n{record.notes}" if contact.notes else record.notes
+    for label in record.labels:
         if label not in contact.labels:
             contact.labels.append(label)
-    contact.connected_on = contact.connected_on or person.connected_on
-    contact.invited_on = contact.invited_on or person.invited_on
-    contact.profile_url = contact.profile_url or person.profile_url
+    contact.connected_on = contact.connected_on or record.connected_on
+    contact.invited_on = contact.invited_on or record.invited_on
+    contact.profile_url = contact.profile_url or record.profile_url
     refresh_flags(contact)
 
     if not sources_changed and _fingerprint(contact) == before:

@@ -8,7 +8,7 @@ nothing is written.
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import os
 import random
 import signal
@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from triage.gcpause import gc_paused
 from triage.ingest.chunks import splittable
 from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
-from triage.ingest.merge import merge_into, person_of
+from triage.ingest.merge import merge_into, name_org_hash
 from triage.ingest.names import name_key
+from triage.ingest.normalize import email_key
 from triage.ingest.pool import (
     Batch,
     Preparer,
@@ -32,9 +34,9 @@ from triage.ingest.pool import (
     parallel_batches,
     sequential_batches,
 )
-from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord, Source
+from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
-from triage.store.codec import Row, encode_source_parts
+from triage.store.codec import Row, decode_row, encode_source_parts
 
 # Flags worth a line in the report (merged is reported as its own count).
 _REPORTED_FLAGS = tuple(f for f in FLAGS if f not in ("merged", "connected", "invited"))
@@ -132,17 +134,14 @@ def run_import(
     ``encoding`` (a codec name) reads every file with it instead of detecting."""
     # An import makes no reference cycles but allocates millions of objects:
     # automatic collections would keep scanning everything alive (~7 % of
-    # the import's time, more inside the app).  Restored when it ends.
-    collecting = gc.isenabled()
-    gc.disable()
+    # the import's time, more inside the app).
     deferred: list[set[int | signal.Signals]] = []  # the signal mask to restore at the very end
     try:
-        return _run_import(
-            store, deck_name, paths, region, format, mapping, progress, deferred, encoding
-        )
+        with gc_paused():
+            return _run_import(
+                store, deck_name, paths, region, format, mapping, progress, deferred, encoding
+            )
     finally:
-        if collecting:
-            gc.enable()
         if deferred:  # a Ctrl+C held back during the commit strikes now
             signal.pthread_sigmask(signal.SIG_SETMASK, deferred[0])
 
@@ -165,13 +164,9 @@ def _run_import(
     opened.sort(key=lambda f: f.format == "invitations")
     report = ImportReport(deck_name, [])
     bulk = sum(_file_size(f.path) for f in opened) >= _BULK_BYTES
-    cache = _set_cache(store, -_BULK_CACHE_KIB) if bulk else None
-    try:
-        with store.transaction():
-            _import_all(store, deck_name, region, opened, report, bulk, started, progress, deferred)
-    finally:
-        if cache is not None:
-            _set_cache(store, cache)
+    cache = store.page_cache(_BULK_CACHE_KIB) if bulk else contextlib.nullcontext()
+    with cache, store.transaction():
+        _import_all(store, deck_name, region, opened, report, bulk, started, progress, deferred)
     return report
 
 
@@ -188,8 +183,8 @@ def _import_all(
 ) -> None:
     deck = store.deck(deck_name) or store.create_deck(deck_name, region)
     import_id = store.start_import(deck.id, [str(f.path) for f in opened])
-    merger = Merger(store.conn)
-    merger.load(deck.id)
+    merger = Merger(store.merge_index(deck.id, email_key, name_org_hash))
+    merger.load()
     ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
     if bulk:
         store.suspend_indexes()
@@ -212,22 +207,11 @@ def _import_all(
     # would leave it neither committed nor rolled back until shutdown.
     if threading.current_thread() is threading.main_thread():
         deferred.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
-    report.contacts = int(
-        store.conn.execute(
-            "SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck.id,)
-        ).fetchone()[0]
-    )
+    report.contacts = store.count_contacts(deck.id)
     report.seconds = time.perf_counter() - started
     store.finish_import(deck.id, import_id, report.as_dict())
     if bulk:
         store.restore_indexes()
-
-
-def _set_cache(store: Store, value: int) -> int:
-    """``PRAGMA cache_size = value`` (negative: KiB); returns the old value."""
-    before = int(store.conn.execute("PRAGMA cache_size").fetchone()[0])
-    store.conn.execute(f"PRAGMA cache_size = {int(value)}")
-    return before
 
 
 def _open(
@@ -266,10 +250,11 @@ def _import_file(
     def add(row: Row) -> int:
         return writer.add(row, next_rank())
 
-    def merge(found: int, line: int, row: Row) -> None:
+    email_holder = merger.email_holder
+
+    def merge(found: int, row: Row) -> None:
         contact = writer.get(found)
-        source = Source(rep.file, line, import_id, path)
-        outcome = merge_into(contact, person_of(line, row), source, merger)
+        outcome = merge_into(contact, decode_row(row), email_holder)
         if outcome != "unchanged":
             writer.update(contact)
             merger.index(found, contact)

@@ -1,9 +1,20 @@
-"""How a contact is stored: its columns, the JSON codecs of the list
-columns, and the rows an import inserts and updates.
+"""The one codec between contact rows and the domain types.
+
+A contact is stored as plain columns plus four JSON list columns (emails,
+phones, labels, sources).  Everything that turns a row into a
+:class:`Contact` or a record into a row is here:
+
+- :func:`encode_row` makes the :data:`Row` of a new contact (the import's
+  worker processes build it from a cleaned record), and :func:`insert_row`,
+  :func:`data_columns` the INSERT and UPDATE parameters of a Contact;
+- :func:`decode_row` turns such a Row back into a Contact, and
+  :func:`decode_contacts` the rows of a SELECT of :data:`CONTACT_COLUMNS`.
+  Both build the objects with :func:`_contact`.
 
 The JSON columns are written by hand around the C string quoter (on the
 import's hot path ``json.dumps`` cost more than everything else per
-contact: it builds an encoder per call); ``json.loads`` reads them back.
+contact: it builds an encoder per call); ``json.loads`` reads them back, one
+call for a whole batch of rows.
 """
 
 from __future__ import annotations
@@ -11,9 +22,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _quote
-from typing import Any
+from typing import Any, Protocol
 
-from triage.model import Contact, Email, Phone, Source
+from triage.model import UNDECIDED, Contact, Email, Phone, Source
 
 # The four JSON columns come back as one JSON array per row, so a batch of
 # rows is decoded by a single json.loads (one C call instead of four per row).
@@ -23,35 +34,36 @@ CONTACT_COLUMNS = (
     " '[' || emails || ',' || phones || ',' || labels || ',' || sources || ']'"
 )
 
+Row = tuple[Any, ...]
+"""A new contact, encoded: the columns of :data:`INSERT_SQL` after id and
+deck_id and before the rank, i.e. (key, name, given, family, org, title,
+emails, phones, notes, labels, sources, search, flags, connected_on,
+invited_on, profile_url), the list columns as JSON text."""
+ROW_KEY = 0
+ROW_NAME = 1
+ROW_FLAGS = 12
 
-def decode_contacts(rows: Sequence[Sequence[Any]]) -> list[Contact]:
-    blobs = json.loads("[" + ",".join([r[17] for r in rows]) + "]") if rows else []
-    return [
-        Contact(
-            id=row[0],
-            deck_id=row[1],
-            key=row[2],
-            name=row[3],
-            given=row[4],
-            family=row[5],
-            org=row[6],
-            title=row[7],
-            emails=[Email(a, bool(v), bool(r)) for a, v, r in emails],
-            phones=[Phone(n, bool(v)) for n, v in phones],
-            notes=row[8],
-            labels=labels,
-            sources=[Source(f, ln, imp, path) for f, ln, imp, path in sources],
-            flags=row[9],
-            decision=row[10],
-            decided_at=row[11],
-            note=row[12],
-            connected_on=row[13],
-            invited_on=row[14],
-            profile_url=row[15],
-            exported_at=row[16],
-        )
-        for row, (emails, phones, labels, sources) in zip(rows, blobs, strict=True)
-    ]
+
+class Record(Protocol):
+    """What a contact row is made of: a :class:`Contact`, or a record an
+    import cleaned (it has no key, decision or provenance of its own yet)."""
+
+    name: str
+    given: str
+    family: str
+    org: str
+    title: str
+    emails: list[Email]
+    phones: list[Phone]
+    notes: str
+    labels: list[str]
+    flags: int
+    connected_on: str
+    invited_on: str
+    profile_url: str
+
+
+# --------------------------------------------------------------------------- encoding
 
 
 def encode_list(items: list[str]) -> str:
@@ -89,18 +101,34 @@ def encode_source_parts(file: str, import_id: int, path: str) -> tuple[str, str]
     return f"[[{_quote(file)},", f",{int(import_id)},{_quote(path)}]]"
 
 
-def decode_sources(text: str) -> list[Source]:
-    return [Source(f, ln, imp, path) for f, ln, imp, path in json.loads(text)]
-
-
-def search_text(c: Contact) -> str:
-    return search_words(c.name, c.org, c.title, c.emails)
-
-
 def search_words(name: str, org: str, title: str, emails: list[Email]) -> str:
     """What the search column holds for a contact with these fields."""
     parts = [name, org, title, *[e.address for e in emails]]
     return " ".join([p for p in parts if p]).casefold()
+
+
+def encode_row(key: str, record: Record, sources: str) -> Row:
+    """The Row of ``record`` stored under ``key`` (``sources``: its encoded
+    provenance, see :func:`encode_source_parts`)."""
+    emails = record.emails
+    return (
+        key,
+        record.name,
+        record.given,
+        record.family,
+        record.org,
+        record.title,
+        encode_emails(emails),
+        encode_phones(record.phones),
+        record.notes,
+        encode_list(record.labels),
+        sources,
+        search_words(record.name, record.org, record.title, emails),
+        record.flags,
+        record.connected_on,
+        record.invited_on,
+        record.profile_url,
+    )
 
 
 INSERT_SQL = (
@@ -117,39 +145,139 @@ UPDATE_SQL = (
 
 
 def insert_row(deck_id: int, c: Contact, rank: int) -> tuple[Any, ...]:
-    return (
-        c.id or None,
-        deck_id,
-        c.key,
-        *data_columns(c),
-        rank,
-    )
+    """The parameters of :data:`INSERT_SQL` for ``c`` (an id of 0 lets SQLite
+    choose one); ``rank`` is its place in the event walk."""
+    return (c.id or None, deck_id, *encode_row(c.key, c, encode_sources(c.sources)), rank)
 
 
 def data_columns(c: Contact) -> tuple[Any, ...]:
     """The imported data of a contact, encoded, in the column order shared by
     the INSERT and the UPDATE (name … profile_url)."""
-    return (
-        c.name,
-        c.given,
-        c.family,
-        c.org,
-        c.title,
-        encode_emails(c.emails),
-        encode_phones(c.phones),
-        c.notes,
-        encode_list(c.labels),
-        encode_sources(c.sources),
-        search_text(c),
-        c.flags,
-        c.connected_on,
-        c.invited_on,
-        c.profile_url,
+    return encode_row(c.key, c, encode_sources(c.sources))[1:]
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _contact(
+    contact_id: int,
+    deck_id: int,
+    key: str,
+    name: str,
+    given: str,
+    family: str,
+    org: str,
+    title: str,
+    lists: list[Any],
+    notes: str,
+    flags: int,
+    decision: str,
+    decided_at: str,
+    note: str,
+    connected_on: str,
+    invited_on: str,
+    profile_url: str,
+    exported_at: str,
+) -> Contact:
+    """A Contact from its columns, ``lists`` being the four JSON list columns
+    already parsed (emails, phones, labels, sources)."""
+    emails, phones, labels, sources = lists
+    return Contact(
+        contact_id,
+        deck_id,
+        key,
+        name,
+        given,
+        family,
+        org,
+        title,
+        [Email(a, bool(v), bool(r)) for a, v, r in emails],
+        [Phone(n, bool(v)) for n, v in phones],
+        notes,
+        labels,
+        [Source(f, ln, imp, path) for f, ln, imp, path in sources],
+        flags,
+        decision,
+        decided_at,
+        note,
+        connected_on,
+        invited_on,
+        profile_url,
+        exported_at,
     )
 
 
-# A new contact encoded by the import (its worker processes): the columns of
-# INSERT_SQL after id and deck_id and before the rank, i.e. (key, name, given,
-# family, org, title, emails, phones, notes, labels, sources, search, flags,
-# connected_on, invited_on, profile_url), the JSON ones by the encode_* functions.
-Row = tuple[Any, ...]
+def decode_contacts(rows: Sequence[Sequence[Any]]) -> list[Contact]:
+    """Contacts (without tags) from rows of ``SELECT CONTACT_COLUMNS``."""
+    if not rows:
+        return []
+    blobs = json.loads("[" + ",".join([r[17] for r in rows]) + "]")
+    return [
+        _contact(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            lists,
+            row[8],
+            row[9],
+            row[10],
+            row[11],
+            row[12],
+            row[13],
+            row[14],
+            row[15],
+            row[16],
+        )
+        for row, lists in zip(rows, blobs, strict=True)
+    ]
+
+
+def decode_row(row: Row, contact_id: int = 0, deck_id: int = 0) -> Contact:
+    """The Contact a :data:`Row` stores (undecided, without tags)."""
+    (key, name, given, family, org, title, emails, phones, notes, labels, sources,
+     _search, flags, connected_on, invited_on, profile_url) = row  # fmt: skip
+    lists = json.loads(f"[{emails},{phones},{labels},{sources}]")
+    return _contact(
+        contact_id, deck_id, key, name, given, family, org, title, lists, notes, flags,
+        UNDECIDED, "", "", connected_on, invited_on, profile_url, "",
+    )  # fmt: skip
+
+
+# What an upload file (LinkedIn's format) and its plan read of a contact:
+# the name parts, the emails, the flags and the decision's time.  The other
+# fields of the contacts decoded from it stay empty.
+UPLOAD_COLUMNS = "id, name, given, family, flags, decision, decided_at, emails"
+
+
+def decode_upload(rows: Sequence[Sequence[Any]], deck_id: int) -> list[Contact]:
+    """Contacts from rows of ``SELECT UPLOAD_COLUMNS``: only the fields an
+    upload file is made of are filled (no phones, notes, labels, sources)."""
+    if not rows:
+        return []
+    blobs = json.loads("[" + ",".join([r[7] for r in rows]) + "]")
+    return [
+        Contact(
+            row[0],
+            deck_id,
+            "",
+            row[1],
+            row[2],
+            row[3],
+            "",
+            "",
+            [Email(a, bool(v), bool(r)) for a, v, r in emails],
+            [],
+            "",
+            [],
+            [],
+            row[4],
+            row[5],
+            row[6],
+        )
+        for row, emails in zip(rows, blobs, strict=True)
+    ]

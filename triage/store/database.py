@@ -13,7 +13,7 @@ import json
 import os
 import random
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,16 +41,20 @@ from triage.store.codec import (
     insert_row,
 )
 from triage.store.files import (
+    QuickCheck,
     StoreError,
     check_database,
     check_file,
     close_keeping_files,
     create_database,
     describe_db_error,
+    quick_check,
 )
+from triage.store.invited import read_invited
 from triage.store.lock import DeckLock
+from triage.store.merge_index import MergeIndex
 from triage.store.schema import LAZY_INDEXES, WALK_INDEXES, SchemaTooNew, migrate
-from triage.store.writer import ContactWriter
+from triage.store.writer import ContactWriter, read_contact
 from triage.vocab import ORDERS
 
 DB_NAME = "triage.db"
@@ -154,6 +158,11 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def close_keeping_files(self) -> None:
+        """Close after a database error without touching the files (no
+        checkpoint: a damaged file and its ``-wal`` stay as they were)."""
+        close_keeping_files(self.conn, self.path)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
@@ -200,12 +209,7 @@ class Store:
     # -- reading contacts ----------------------------------------------------
 
     def contact(self, contact_id: int, *, with_tags: bool = True) -> Contact:
-        row = self.conn.execute(
-            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(contact_id)
-        (contact,) = decode_contacts([row])
+        contact = read_contact(self.conn, contact_id)
         if with_tags:
             contact.tags = self.tags_of(contact_id)
         return contact
@@ -578,7 +582,30 @@ class Store:
         return cur.lastrowid
 
     def writer(self, deck_id: int) -> ContactWriter:
-        return ContactWriter(self, deck_id)
+        return ContactWriter(self.conn, deck_id)
+
+    def merge_index(
+        self,
+        deck_id: int,
+        email_key: Callable[[str], str],
+        name_hash: Callable[[str, str], str],
+    ) -> MergeIndex:
+        """The deck's merge keys for the import's matching (see
+        :class:`MergeIndex`)."""
+        return MergeIndex(self.conn, deck_id, email_key, name_hash)
+
+    @contextlib.contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """A page cache of ``kib`` KiB for a bulk import (the UNIQUE(deck_id,
+        key) index takes inserts at random places: with the default 2 MB its
+        pages keep going out to the WAL and coming back); the previous size
+        is restored afterwards."""
+        before = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
+        self.conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {before}")
 
     def update_contact(self, c: Contact) -> None:
         """Write a contact's imported data; decisions, tags and notes are never
@@ -598,6 +625,13 @@ class Store:
 
     # -- counts and status -------------------------------------------------------
 
+    def count_contacts(self, deck_id: int) -> int:
+        """How many people the deck holds, counted now (not cached)."""
+        (n,) = self.conn.execute(
+            "SELECT COUNT(*) FROM contacts WHERE deck_id = ?", (deck_id,)
+        ).fetchone()
+        return int(n)
+
     def counts(self, deck_id: int) -> Counts:
         cached = self._counts.get(deck_id)
         if cached is None:
@@ -612,15 +646,34 @@ class Store:
         return Counts(cached.contacts, cached.invite, cached.skip, cached.undecided)
 
     def verify(self) -> None:
-        """``PRAGMA quick_check`` (about 2 µs a contact) before a command
-        that writes an import or an export: a damaged b-tree page can still
-        read, yet hide rows, and the command would spread the damage into
-        the deck or into a file to upload.  Raises DatabaseError, which the
-        commands report as a damaged database (exit 3)."""
-        (first,) = self.conn.execute("PRAGMA quick_check(1)").fetchone()
-        if first != "ok":  # e.g. "*** in database main ***\nPage 5 is never used"
-            detail = " ".join(str(first).replace("*** in database main ***", "").split())
-            raise sqlite3.DatabaseError(f"database disk image is malformed: {detail}")
+        """``PRAGMA quick_check`` before a command that writes an import or
+        an export: a damaged b-tree page can still read, yet hide rows, and
+        the command would spread the damage into the deck or into a file to
+        upload.  Raises DatabaseError, which the commands report as a
+        damaged database (exit 3)."""
+        quick_check(self.conn)
+
+    @contextlib.contextmanager
+    def verified(self) -> Iterator[None]:
+        """:meth:`verify` while the block reads: the check runs on a second,
+        read-only connection in a thread, and its verdict is given when the
+        block ends (an error of the block itself goes first)."""
+        check = QuickCheck(self.path)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                check.wait()
+            raise
+        if not check.wait():
+            self.verify()
+
+    def invited(
+        self, deck_id: int, *, upload_only: bool = False, tags: bool = True
+    ) -> list[Contact]:
+        """Every invited person of the deck, oldest decision first
+        (``decided_at, id``); see :func:`read_invited`."""
+        return read_invited(self.conn, deck_id, upload_only=upload_only, tags=tags)
 
     def forget_counts(self) -> None:
         self._counts.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from triage.store.schema import SchemaTooNew, migrate
@@ -146,3 +147,50 @@ def close_keeping_files(conn: sqlite3.Connection, path: Path) -> None:
         conn.close()
         if guard is not None:
             guard.close()
+
+
+def quick_check(conn: sqlite3.Connection) -> None:
+    """``PRAGMA quick_check`` (about 2 µs a contact): a damaged b-tree page
+    can still read, yet hide rows.  Raises DatabaseError, which the commands
+    report as a damaged database (exit 3)."""
+    (first,) = conn.execute("PRAGMA quick_check(1)").fetchone()
+    if first != "ok":  # e.g. "*** in database main ***\nPage 5 is never used"
+        detail = " ".join(str(first).replace("*** in database main ***", "").split())
+        raise sqlite3.DatabaseError(f"database disk image is malformed: {detail}")
+
+
+class QuickCheck:
+    """:func:`quick_check` on a read-only connection of its own, in a thread,
+    while the caller reads: SQLite lets go of the GIL while it checks, so on
+    two cores the check costs next to nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._ran = False
+        self._error: sqlite3.DatabaseError | None = None
+        self._thread = threading.Thread(target=self._run, name="triage-quick-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return
+        try:
+            quick_check(conn)
+            self._ran = True
+        except sqlite3.OperationalError:
+            pass  # could not read at all (busy, no access): the caller checks itself
+        except sqlite3.DatabaseError as exc:
+            self._error = exc
+            self._ran = True
+        finally:
+            conn.close()
+
+    def wait(self) -> bool:
+        """Wait for the check; raise the damage it found.  False when it
+        could not run: the caller then checks on its own connection."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._ran

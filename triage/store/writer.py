@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING
+import sqlite3
 
-from triage.model import Contact, Email, Phone
-from triage.store.codec import INSERT_SQL, UPDATE_SQL, Row, data_columns, decode_sources, insert_row
+from triage.model import Contact
+from triage.store.codec import (
+    CONTACT_COLUMNS,
+    INSERT_SQL,
+    UPDATE_SQL,
+    Row,
+    data_columns,
+    decode_contacts,
+    decode_row,
+    insert_row,
+)
 
-if TYPE_CHECKING:
-    from triage.store import Store
+
+def read_contact(conn: sqlite3.Connection, contact_id: int) -> Contact:
+    """One contact (without tags); KeyError when there is none."""
+    row = conn.execute(f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+    found = decode_contacts(row.fetchall())
+    if not found:
+        raise KeyError(contact_id)
+    return found[0]
 
 
 class ContactWriter:
@@ -28,11 +42,11 @@ class ContactWriter:
 
     BATCH = 2000
 
-    def __init__(self, store: Store, deck_id: int) -> None:
-        self.store = store
+    def __init__(self, conn: sqlite3.Connection, deck_id: int) -> None:
+        self.conn = conn
         self.deck_id = deck_id
         self.next_id = int(
-            store.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
+            conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
         )
         self.pending: dict[int, tuple[Contact | Row, int]] = {}
         self.held: dict[int, Contact] = {}  # earlier contacts read for a merge
@@ -55,37 +69,14 @@ class ContactWriter:
             if contact is None:
                 if len(self.held) >= self.BATCH:
                     self.flush()
-                contact = self.held[contact_id] = self.store.contact(contact_id, with_tags=False)
+                contact = self.held[contact_id] = read_contact(self.conn, contact_id)
             return contact
         item, rank = held
         if isinstance(item, Contact):
             return item
-        contact = self._decode(contact_id, item)
+        contact = decode_row(item, contact_id, self.deck_id)
         self.pending[contact_id] = (contact, rank)
         return contact
-
-    def _decode(self, contact_id: int, row: Row) -> Contact:
-        (key, name, given, family, org, title, emails, phones, notes, labels, sources,
-         _search, flags, connected_on, invited_on, profile_url) = row  # fmt: skip
-        return Contact(
-            id=contact_id,
-            deck_id=self.deck_id,
-            key=key,
-            name=name,
-            given=given,
-            family=family,
-            org=org,
-            title=title,
-            emails=[Email(a, bool(v), bool(r)) for a, v, r in json.loads(emails)],
-            phones=[Phone(n, bool(v)) for n, v in json.loads(phones)],
-            notes=notes,
-            labels=json.loads(labels),
-            sources=decode_sources(sources),
-            flags=flags,
-            connected_on=connected_on,
-            invited_on=invited_on,
-            profile_url=profile_url,
-        )
 
     def update(self, contact: Contact) -> None:
         """``contact`` (from :meth:`get`) changed: buffered ones are written
@@ -95,7 +86,7 @@ class ContactWriter:
             self.dirty.add(contact.id)
 
     def flush(self) -> None:
-        conn = self.store.conn
+        conn = self.conn
         if self.pending:
             deck_id = self.deck_id
             conn.executemany(
