@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -60,8 +61,8 @@ def test_import_report_and_status(tmp_path, book):
     data = tmp_path / "data"
     proc = run(data, "import", str(book))
     assert proc.returncode == 0, proc.stderr
-    assert "contacts.csv: Google CSV, utf-8: 3 records: 3 new" in proc.stdout
-    assert "1 rejected" in proc.stdout
+    assert "contacts.csv: Google CSV, utf-8: 4 rows: 3 read, 1 rejected" in proc.stdout
+    assert "of the 3 read: 3 new, 0 merged" in proc.stdout
     assert "contacts.csv:4: " in proc.stdout
     assert "flagged: " in proc.stdout and "role address" in proc.stdout
 
@@ -88,6 +89,7 @@ def test_import_json_report(tmp_path, book):
     assert rep["deck"] == "work"
     (f,) = rep["files"]
     assert (f["format"], f["encoding"], f["records"], f["new"]) == ("google", "utf-8", 3, 3)
+    assert (f["rows"], f["read"]) == (4, 3)
     assert f["rejected"] == [{"line": 4, "reason": f["rejected"][0]["reason"]}]
 
 
@@ -206,3 +208,69 @@ def test_damage_that_reads_cannot_see_stops_import_and_export(tmp_path, book):
         no_traceback(proc)
         assert db.read_bytes() == before
     assert not (tmp_path / "out.csv").exists()
+
+
+def _triage_argv(data: Path) -> list[str]:
+    return [sys.executable, "-m", "triage", "--data-dir", str(data)]
+
+
+def test_import_reads_standard_input(tmp_path, book):
+    """``import -`` reads the pipe into a private copy: detected, imported,
+    reported as "(standard input)", and the copy is gone afterwards."""
+    data = tmp_path / "data"
+    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("triage-input-*"))
+    proc = subprocess.run(
+        [*_triage_argv(data), "import", "-", "--deck", "t"],
+        input=book.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "(standard input): Google CSV, utf-8: 4 rows: 3 read, 1 rejected" in proc.stdout
+    assert "(standard input):4: " in proc.stdout
+    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("triage-input-*")) == before
+    st = json.loads(run(data, "status", "--deck", "t", "--json").stdout)
+    assert st["contacts"] == 3
+    assert st["sources"] == {"(standard input)": 3}
+
+
+def test_import_of_empty_standard_input_says_so(tmp_path):
+    proc = subprocess.run(
+        [*_triage_argv(tmp_path / "data"), "import", "-"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "(standard input): the file is empty; nothing was imported" in proc.stderr
+    no_traceback(proc)
+
+
+def test_import_reads_process_substitution(tmp_path, book):
+    data = tmp_path / "data"
+    script = f'exec "$@" import <(cat {shlex.quote(str(book))}) --deck piped --json'
+    proc = subprocess.run(
+        ["bash", "-c", script, "bash", *_triage_argv(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (f,) = json.loads(proc.stdout)["files"]
+    assert f["file"].startswith("(pipe ") and (f["format"], f["read"]) == ("google", 3)
+
+
+@pytest.mark.parametrize("deck", ["my deck", "it's"])
+def test_suggested_commands_are_quoted_for_the_shell(tmp_path, book, deck):
+    data = tmp_path / "data"
+    proc = run(data, "import", str(book), "--deck", deck)
+    assert proc.returncode == 0, proc.stderr
+    suggested = proc.stdout.strip().splitlines()[-1].removeprefix("Next: ")
+    assert shlex.split(suggested) == ["triage", "review", "--deck", deck]
+
+    proc = run(data, "status", "--deck", deck + " 2")
+    assert proc.returncode == 2
+    suggested = proc.stderr.split("create it with: ")[1].strip()
+    assert shlex.split(suggested) == ["triage", "import", "FILE", "--deck", deck + " 2"]

@@ -20,11 +20,11 @@ from triage.cli.errors import StateError, UsageError
 from triage.cli.paths import data_dir
 from triage.model import Deck
 from triage.store import Store
-from triage.store.files import StoreError, close_keeping_files, describe_db_error
-from triage.vocab import FLAG_LABELS, IMPORT_FORMATS
+from triage.store.files import StoreError, describe_db_error
+from triage.vocab import FLAG_LABELS, IMPORT_FORMATS, command, deck_option
 
 if TYPE_CHECKING:
-    from triage.ingest.run import ImportReport
+    from triage.ingest.run import FileReport, ImportReport
 
 DEMO_DECK = "demo"
 
@@ -46,15 +46,15 @@ def open_store(args: argparse.Namespace) -> Iterator[Store]:
     try:
         yield store
     except StoreError as exc:
-        close_keeping_files(store.conn, store.path)
+        store.close_keeping_files()
         raise StateError(str(exc)) from None
     except sqlite3.DatabaseError as exc:
-        close_keeping_files(store.conn, store.path)
+        store.close_keeping_files()
         if isinstance(exc, sqlite3.ProgrammingError):  # a bug, not the file
             raise
         raise StateError(describe_db_error(store.path, exc)) from None
     except BaseException:
-        close_keeping_files(store.conn, store.path)
+        store.close_keeping_files()
         raise
     else:
         store.close()
@@ -66,7 +66,7 @@ def existing_deck(store: Store, name: str) -> Deck:
         known = ", ".join(n for n, _ in store.decks()) or "none yet"
         raise UsageError(
             f"no deck named '{name}' (decks: {known}); "
-            f"create it with: triage import FILE --deck {name}"
+            f"create it with: {command('import', 'FILE', '--deck', name)}"
         )
     return deck
 
@@ -103,10 +103,15 @@ def do_import(
     quiet: bool = False,
     encoding: str | None = None,
 ) -> ImportReport:
-    """Run an import and return its report; shows progress on a terminal."""
+    """Run an import and return its report; shows progress on a terminal.
+
+    ``-`` and pipes (``<(...)``) are read into private copies first; the
+    tags and invitation notes of a triage full export are put back after."""
     from triage.ingest.formats import check_encoding, parse_mapping
     from triage.ingest.formats.base import FormatError
     from triage.ingest.run import ImportFailed, run_import
+    from triage.ingest.spool import SpoolError, spooled
+    from triage.ingest.userdata import restore_from_full
 
     deck_name = check_deck_name(deck_name)
     try:
@@ -120,17 +125,35 @@ def do_import(
     code = resolve_region(store, deck_name, region)
     progress = None if quiet or not sys.stderr.isatty() else _Progress()
     try:
-        report = run_import(
-            store,
-            deck_name,
-            files,
-            region=code,
-            format=format,
-            mapping=mapping,
-            progress=progress,
-            encoding=encoding,
-        )
-    except ImportFailed as exc:
+        with spooled(files) as paths:
+            try:
+                report = run_import(
+                    store,
+                    deck_name,
+                    paths,
+                    region=code,
+                    format=format,
+                    mapping=mapping,
+                    progress=progress,
+                    encoding=encoding,
+                )
+            except ImportFailed as exc:
+                message = str(exc)
+                for given, path in zip(files, paths, strict=True):
+                    if path != given:  # a copy of standard input or a pipe
+                        message = message.replace(str(path), path.name)
+                raise UsageError(f"{message}; nothing was imported") from None
+            restore_from_full(
+                store,
+                deck_name,
+                [
+                    (path, f.path)
+                    for path, f in zip(paths, _file_reports(report, paths), strict=True)
+                    if f is not None and f.format == "full"
+                ],
+                encoding,
+            )
+    except SpoolError as exc:
         raise UsageError(f"{exc}; nothing was imported") from None
     except StoreError as exc:
         raise StateError(str(exc)) from None
@@ -138,6 +161,17 @@ def do_import(
         if progress is not None:
             progress.done()
     return report
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
+def _file_reports(report: ImportReport, paths: list[Path]) -> list[FileReport | None]:
+    """The report of each file, in the order of ``paths`` (the import reads
+    invitation files last)."""
+    by_path = {f.path: f for f in report.files}
+    return [by_path.get(str(p.resolve())) for p in paths]
 
 
 class _Progress:
@@ -169,11 +203,14 @@ def print_report(report: ImportReport) -> None:
                 f" {f.invitations_matched:,} matched to people in the deck"
             )
         else:
+            rejected = len(f.rejected)
             print(
                 f"  {f.file}: {IMPORT_FORMATS.get(f.format, f.format)}, {f.encoding}:"
-                f" {f.records:,} records: {f.new:,} new, {f.merged:,} merged,"
-                f" {f.updated:,} updated, {f.unchanged:,} unchanged,"
-                f" {f.flagged:,} flagged, {len(f.rejected):,} rejected"
+                f" {_rows(f.records + rejected)}: {f.records:,} read, {rejected:,} rejected"
+            )
+            print(
+                f"    of the {f.records:,} read: {f.new:,} new, {f.merged:,} merged,"
+                f" {f.updated:,} updated, {f.unchanged:,} unchanged, {f.flagged:,} flagged"
             )
         if f.flags:
             parts = [f"{f.flags[k]:,} {FLAG_LABELS[k]}" for k in FLAGS if k in f.flags]
@@ -198,10 +235,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             encoding=args.encoding,
         )
     if args.json:
-        print_json(report.as_dict())
+        out = report.as_dict()
+        for data, f in zip(out["files"], report.files, strict=True):
+            data["rows"] = f.records + len(f.rejected)
+            data["read"] = f.records
+        print_json(out)
     else:
         print_report(report)
-        print(f"Next: triage review{'' if args.deck == 'default' else f' --deck {args.deck}'}")
+        print(f"Next: {command('review', *deck_option(report.deck))}")
     return 0
 
 
