@@ -274,3 +274,30 @@ def test_suggested_commands_are_quoted_for_the_shell(tmp_path, book, deck):
     assert proc.returncode == 2
     suggested = proc.stderr.split("create it with: ")[1].strip()
     assert shlex.split(suggested) == ["triage", "import", "FILE", "--deck", deck + " 2"]
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_read_only_commands_never_create_a_database(tmp_path, missing):
+    """status, decks and export on an empty (or missing) data folder: one
+    line, and the folder stays as it was (no triage.db, no -wal, no locks)."""
+    data = tmp_path / "data"
+    if not missing:
+        data.mkdir()
+    proc = run(data, "decks")
+    assert (proc.returncode, proc.stdout.count("\n")) == (0, 1)
+    assert proc.stdout.startswith("No decks yet.")
+
+    proc = run(data, "status", "--deck", "my deck")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "no deck named 'my deck' (decks: none yet)" in proc.stderr
+    assert "triage import FILE --deck 'my deck'" in proc.stderr
+
+    proc = run(data, "export", "-o", str(tmp_path / "out.csv"))
+    assert proc.returncode == 2 and "no deck named 'default'" in proc.stderr
+    no_traceback(proc)
+    assert not (tmp_path / "out.csv").exists()
+    if missing:
+        assert not data.exists()
+    else:
+        assert list(data.iterdir()) == []

@@ -20,7 +20,7 @@ from triage.cli.errors import StateError, UsageError
 from triage.cli.paths import data_dir
 from triage.model import Deck
 from triage.store import Store
-from triage.store.files import StoreError, describe_db_error
+from triage.store.files import NoDatabase, StoreError, describe_db_error
 from triage.vocab import FLAG_LABELS, IMPORT_FORMATS, command, deck_option
 
 if TYPE_CHECKING:
@@ -34,13 +34,15 @@ def print_json(obj: object) -> None:
 
 
 @contextmanager
-def open_store(args: argparse.Namespace) -> Iterator[Store]:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Iterator[Store]:
     """The store for one command.  Damage that ``Store.open`` cannot see shows
     up as :class:`sqlite3.DatabaseError` where a page is read: that is a state
     problem too (one line, exit 3).  After any failure the store is closed
     without a checkpoint, so a damaged file and its ``-wal`` stay as they were."""
     try:
-        store = Store.open(data_dir(args))
+        store = Store.open(data_dir(args), create=create)
+    except NoDatabase:
+        raise
     except StoreError as exc:
         raise StateError(str(exc)) from None
     try:
@@ -60,15 +62,20 @@ def open_store(args: argparse.Namespace) -> Iterator[Store]:
         store.close()
 
 
-def existing_deck(store: Store, name: str) -> Deck:
-    deck = store.deck(name)
+def existing_deck(store: Store | None, name: str) -> Deck:
+    """The deck named ``name``; UsageError naming the decks there are and how
+    to create it (``store`` None: there is no database yet)."""
+    deck = store.deck(name) if store is not None else None
     if deck is None:
-        known = ", ".join(n for n, _ in store.decks()) or "none yet"
+        known = (", ".join(n for n, _ in store.decks()) if store is not None else "") or "none yet"
         raise UsageError(
             f"no deck named '{name}' (decks: {known}); "
             f"create it with: {command('import', 'FILE', '--deck', name)}"
         )
     return deck
+
+
+NO_DECKS = "No decks yet. Start with: triage import FILE   (or try: triage demo)"
 
 
 def check_deck_name(name: str) -> str:
@@ -247,7 +254,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    try:
+        return _status(args)
+    except NoDatabase:
+        existing_deck(None, args.deck)
+        raise
+
+
+def _status(args: argparse.Namespace) -> int:
+    with open_store(args, create=False) as store:
         deck = existing_deck(store, args.deck)
         st = store.status(deck)
     if args.json:
@@ -273,10 +288,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_decks(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        decks = store.decks()
+    try:
+        with open_store(args, create=False) as store:
+            decks = store.decks()
+    except NoDatabase:
+        decks = []
     if not decks:
-        print("No decks yet. Start with: triage import FILE   (or try: triage demo)")
+        print(NO_DECKS)
         return 0
     width = max(len(name) for name, _ in decks)
     for name, c in decks:
@@ -338,9 +356,13 @@ def _check_unlocked(store: Store, deck: Deck) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from triage.cli.export import export_command
 
-    with open_store(args) as store:
-        deck = existing_deck(store, args.deck)
-        return export_command(store, deck, args)
+    try:
+        with open_store(args, create=False) as store:
+            deck = existing_deck(store, args.deck)
+            return export_command(store, deck, args)
+    except NoDatabase:
+        existing_deck(None, args.deck)
+        raise
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

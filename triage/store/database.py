@@ -41,6 +41,7 @@ from triage.store.codec import (
     insert_row,
 )
 from triage.store.files import (
+    NoDatabase,
     QuickCheck,
     StoreError,
     check_database,
@@ -100,8 +101,12 @@ class Store:
     # -- opening -----------------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path) -> Store:
+    def open(cls, data_dir: Path, *, create: bool = True) -> Store:
         """Open (or create) the database in ``data_dir``.
+
+        With ``create=False`` (the commands that only read) a missing
+        database raises :class:`NoDatabase` and nothing is made: no folder,
+        no file, no ``-wal``.
 
         Nothing is written to an existing file before it has been read and
         recognised: an empty file, another program's database, a damaged one or
@@ -115,6 +120,8 @@ class Store:
         commands turn it into one line and exit 3 (:func:`describe_db_error`).
         """
         path = data_dir / DB_NAME
+        if not create and not os.path.lexists(path):
+            raise NoDatabase(f"no database in {data_dir}")
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:

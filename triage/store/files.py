@@ -17,6 +17,11 @@ class StoreError(Exception):
     """A state problem the user must act on (exit code 3).  One line."""
 
 
+class NoDatabase(StoreError):
+    """``Store.open(..., create=False)`` found no database: nothing was
+    created (no folder, no file)."""
+
+
 def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
     """One line for the user about a database error (a state problem, exit 3)."""
     text = str(exc)
