@@ -103,3 +103,34 @@ def test_killed_window_resumes_on_the_same_card(
     tmux("send-keys", "-t", session, "q")
     wait_for(screen, "EXITED=0")
     assert store.contact(1).decision == "undecided"
+
+
+def test_keys_typed_in_one_burst_go_into_the_dialogs(
+    tmux: Callable[..., Any], store_deck: tuple[Store, Any], data_dir: Path, tmp_path: Path
+) -> None:
+    store, deck = store_deck
+    session = "burst"
+
+    def screen() -> str:
+        return str(tmux("capture-pane", "-p", "-t", session))
+
+    start(tmux, data_dir, tmp_path / "config.toml", session)
+    wait_for(screen, "card 1 of 13")
+    tmux("send-keys", "-t", session, "/anna")
+    shown = wait_for(screen, "Search name")
+    time.sleep(0.5)
+    shown = screen()
+    assert "anna" in shown, shown
+    tmux("send-keys", "-t", session, "Escape")
+    wait_for(screen, "Find")
+    tmux("send-keys", "-t", session, "g5", "Enter")
+    wait_for(screen, "card 5 of 13")
+    tmux("send-keys", "-t", session, "tfriends", "Enter")
+    wait_for(screen, "friends")
+    tmux("send-keys", "-t", session, "Escape")
+    tmux("send-keys", "-t", session, "q")
+    wait_for(screen, "EXITED=0")
+    fifth = store.cursor(deck.id)
+    assert fifth is not None
+    assert store.contact(fifth).tags == ["friends"]
+    assert store.counts(deck.id).invite == 0

@@ -13,19 +13,20 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.screen import Screen
 
 from triage.config import Config
 from triage.model import Deck
 from triage.store import Store
-from triage.ui.keys import BINDING_IDS
 from triage.ui.review_screen import ReviewScreen
+from triage.ui.settings import settle
 from triage.ui.start import StartLookup
-from triage.vocab import ORDERS
-
-FALLBACK_THEME = "textual-dark"
+from triage.ui.typeahead import TypeAhead
+from triage.vocab import orders_for
 
 # (title, help, action on the review screen) for the command palette.
 PALETTE: tuple[tuple[str, str, str], ...] = (
@@ -36,6 +37,8 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Undo", "Undo the last change", "undo"),
     ("Tag", "Add or remove a tag on this card", "tag"),
     ("Note", "Write the personal invitation note", "note"),
+    ("Open profile", "Open the profile in the browser (or mail the person)", "open"),
+    ("Copy email", "Copy the primary email address", "copy"),
     ("Search", "Find a card by name, email or organisation", "search"),
     ("Filter", "Show only undecided, invited, skipped, a tag or a flag", "filter"),
     ("Go to card", "Jump to card number N", "goto"),
@@ -77,6 +80,7 @@ class ReviewApp(App[None]):
         # A damaged database found while the window is open: the window
         # closes and the command reports it in one line (exit 3).
         self.database_error: sqlite3.DatabaseError | None = None
+        self._typeahead = TypeAhead(self)
 
     def _handle_exception(self, error: Exception) -> None:
         """Damage in the database is a state problem, not a crash: close the
@@ -91,9 +95,12 @@ class ReviewApp(App[None]):
 
     def get_default_screen(self) -> Screen[Any]:
         start, self._start = self._start, None
-        return ReviewScreen(
-            self.store, self.deck, order=self.order, config=self.config, start=start
-        )
+        screen = ReviewScreen
+        if self.deck.kind == "recovery":
+            from triage.ui.recover_card import RecoveryScreen
+
+            screen = RecoveryScreen
+        return screen(self.store, self.deck, order=self.order, config=self.config, start=start)
 
     def on_ready(self) -> None:
         """The first card is on screen: if ``review`` paused the garbage
@@ -104,25 +111,39 @@ class ReviewApp(App[None]):
             gc.freeze()
             gc.enable()
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed while a dialog opens go into it (triage.ui.typeahead).
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and await self._typeahead.arrived(event)
+        ):
+            return
+        await super().on_event(event)
+
+    async def on_key(self, event: events.Key) -> None:
+        await self._typeahead.came_back(event)
+
+    def on_notify(self, event: Notify) -> None:
+        """One notice at a time, everywhere: a new one replaces the one shown,
+        and the same notice again while it still shows is not repeated (a
+        held key would otherwise stack copies over the header and the card)."""
+        new = event.notification
+        showing = [n for n in self._notifications if not n.has_expired]
+        if any(n.message == new.message and n.severity == new.severity for n in showing):
+            event.prevent_default()
+            return
+        if showing:
+            self._notifications.clear()  # Textual's handler adds the new one and redraws
+
     def on_mount(self) -> None:
-        wanted = self.config.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self.theme = FALLBACK_THEME
-            self.notify(
-                f"Unknown theme '{wanted}' in the config; using {FALLBACK_THEME}.",
-                severity="warning",
-            )
-        keymap = self.config.keymap
-        unknown = sorted(k for k in keymap if k not in BINDING_IDS)
-        if unknown:
-            self.notify(
-                f"Unknown key binding id(s) in the config: {', '.join(unknown)}",
-                severity="warning",
-                markup=False,
-            )
-        self.set_keymap({k: v for k, v in keymap.items() if k in BINDING_IDS})
+        self._typeahead.watch_screens()
+        # `triage review` said these on stderr already (and settled the
+        # config); a config handed over unsettled is settled here.
+        for warning in settle(self.config):
+            self.notify(warning, severity="warning", markup=False)
+        self.theme = self.config.theme
+        self.set_keymap(self.config.keymap)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: object) -> None:
         if self._clashes_reported:
@@ -139,10 +160,11 @@ class ReviewApp(App[None]):
         yield from super().get_system_commands(screen)
         if not isinstance(screen, ReviewScreen):
             return
-        for title, text, action in PALETTE:
+        for title, text, action in getattr(screen, "PALETTE", PALETTE):
             yield SystemCommand(title, text, partial(screen.run_action, action))
-        yield SystemCommand("Export", "Export the people you invited", self.action_export)
-        for order in ORDERS:
+        if self.deck.kind != "recovery":
+            yield SystemCommand("Export", "Export the people you invited", self.action_export)
+        for order in orders_for(self.deck.kind):
             yield SystemCommand(
                 f"Walk order: {order}",
                 f"Walk the cards in {order} order",
@@ -151,6 +173,11 @@ class ReviewApp(App[None]):
 
     def action_export(self) -> None:
         """Open the export dialog; it confirms, writes and notifies by itself."""
+        if self.deck.kind == "recovery":  # nobody of a recovery deck is to be invited
+            from triage.ui.recover_card import CHECKLIST_HINT
+
+            self.notify(CHECKLIST_HINT, markup=False)
+            return
         # Imported here: the dialog and its writers cost start-up time.
         from triage.ui.export_screen import ExportScreen
 
