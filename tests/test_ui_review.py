@@ -99,11 +99,11 @@ async def test_undo_restores_and_shows_the_card(
     store, deck = store_deck
     app = make_app()
     async with app.run_test() as pilot:
-        screen = review_screen(app)
-        assert screen.check_action("undo", ()) is None  # greyed: nothing to undo
+        await pilot.press("u")  # nothing to undo yet: said, not silently ignored
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["Nothing to undo."]
         await pilot.press("a", "s")
         assert shown(app) == ALAN
-        assert screen.check_action("undo", ()) is True
         await pilot.press("u")
         assert store.contact(ADA).decision == "undecided"
         assert store.contact(ADA).decided_at == ""
@@ -113,8 +113,9 @@ async def test_undo_restores_and_shows_the_card(
         assert shown(app) == ACME
         assert store.cursor(deck.id) == ACME
         assert not store.can_undo(deck.id)
-        assert screen.check_action("undo", ()) is None
-        await pilot.press("u")  # nothing left: harmless
+        await pilot.press("u")  # nothing left: harmless, and said
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["Nothing to undo."]
         assert store.counts(deck.id).undecided == 13
 
 
@@ -133,6 +134,29 @@ async def test_a_burst_of_undos_shows_one_message_not_a_stack(
         await pilot.press("t")  # a dialog, then back: still one message at most
         await pilot.press("escape")
         await pilot.press("1")
+        await pilot.pause()
+        assert len(app._notifications) == 1
+
+
+async def test_holding_next_on_the_last_card_shows_one_notice(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, deck = store_deck
+    store.set_cursor(deck.id, LAST)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert shown(app) == LAST
+        await pilot.press("j")
+        await pilot.pause()
+        (first,) = app._notifications
+        assert first.message == "This is the last card."
+        await pilot.press(*["j"] * 8)
+        await pilot.pause()
+        # Still that one notice, not raised again (nor stacked) eight times.
+        assert [n.identity for n in app._notifications] == [first.identity]
+        await pilot.press("k")  # a different notice replaces it
+        await pilot.press("j", "j")
         await pilot.pause()
         assert len(app._notifications) == 1
 

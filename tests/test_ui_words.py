@@ -46,13 +46,32 @@ def test_flags_in_plain_words() -> None:
         "already connected (on 2024-01-15)",
         "already invited on 2023-05-02",
         "merged from 2 records",
-        "name guessed",
+        "no name in the source",
         "phone not recognised",
     ]
     unknown = person(
         flags=flags("connected", "invited"), connected_on="unknown", invited_on="unknown date"
     )
     assert words.flag_phrases(unknown) == ["already connected", "already invited"]
+
+
+def test_a_guessed_name_says_from_what() -> None:
+    guessed = flags("name_guessed")
+    by_email = person(name="Jane Doe", emails=[Email("jane.doe@example.com")], flags=guessed)
+    assert words.flag_phrases(by_email) == ["name guessed from the email address"]
+    by_org = person(name="Acme", org="Acme", flags=guessed)
+    assert words.flag_phrases(by_org) == ["no name in the source: shown by the organisation"]
+    by_phone = person(name="+1 415 555 0101", phones=[Phone("+1 415 555 0101")], flags=guessed)
+    assert words.flag_phrases(by_phone) == ["no name in the source: shown by the phone number"]
+
+
+def test_open_and_copy_targets() -> None:
+    assert words.link(person(profile_url="https://www.linkedin.com/in/ada")) == (
+        "https://www.linkedin.com/in/ada"
+    )
+    assert words.link(person(profile_url="linkedin.com/in/ada")) == "https://linkedin.com/in/ada"
+    assert words.link(person(emails=[Email("ada@example.com")])) == "mailto:ada@example.com"
+    assert words.link(person(emails=[Email("bad@@x", valid=False)])) == ""
 
 
 def test_provenance_decision_and_contact_lines() -> None:

@@ -9,11 +9,15 @@ theme = "textual-dark"
 "triage.invite" = "y"
 ```
 ``TRIAGE_CONFIG`` names another file (tests use it).  A missing file means
-defaults; a broken one is a usage error with the file and the reason.
+defaults; a broken one is a usage error with the file and the reason.  A
+setting that is not one of these (``note_limt``) is a warning, said once
+before the window opens; the keymap and the theme are checked against the
+window's keys and themes (:mod:`triage.ui.settings`).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +35,17 @@ class Config:
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    # What was ignored and why, one line each (said on stderr by `review`).
+    warnings: list[str] = field(default_factory=list)
+
+
+SETTINGS = ("note_limit", "weekly_budget", "theme", "keymap")
+
+
+def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'note_limit'?)`` when one known word is close."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def config_path() -> Path:
@@ -55,6 +70,11 @@ def load_config(path: Path | None = None) -> Config:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     cfg = Config(path=path)
+    for name in data:
+        if name not in SETTINGS:
+            cfg.warnings.append(
+                f"{path}: unknown setting '{name}'{did_you_mean(name, SETTINGS)}; ignored"
+            )
     for name in ("note_limit", "weekly_budget"):
         if name in data:
             value = data[name]

@@ -55,7 +55,11 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
         gc.disable()  # until the first paint (ReviewApp.on_ready)
         try:
             from triage.ui.app import ReviewApp
+            from triage.ui.settings import settle
 
+            # What the config says that cannot apply, before the window opens.
+            for warning in config.warnings + settle(config):
+                print(f"triage: warning: {warning}", file=sys.stderr)
             app = ReviewApp(
                 store, deck, order=order, config=config, start=start, resume_gc=collecting
             )

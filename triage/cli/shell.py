@@ -175,8 +175,14 @@ def config_report(data_dir: Path, data_from: str, *, as_json: bool) -> tuple[str
     config_from = "$TRIAGE_CONFIG" if os.environ.get("TRIAGE_CONFIG") else "default"
     settings: dict[str, object] = {}
     keymap: dict[str, str] = {}
+    keys: dict[str, list[str]] = {}
+    warnings: list[str] = []
     if cfg is not None:
+        from triage.ui.settings import effective_keys, settle
+
+        warnings = cfg.warnings + settle(cfg)  # what the window would ignore
         keymap = dict(cfg.keymap)
+        keys = effective_keys(cfg.keymap)
         settings = {
             "note_limit": cfg.note_limit,
             "weekly_budget": cfg.weekly_budget,
@@ -193,6 +199,8 @@ def config_report(data_dir: Path, data_from: str, *, as_json: bool) -> tuple[str
             "config_file_from": config_from,
             "config_file_exists": path.exists(),
             "settings": settings,
+            "keys": keys,
+            "config_warnings": warnings,
             "config_error": problem,
         }
         return json.dumps(report, ensure_ascii=False, indent=2), problem
@@ -212,6 +220,9 @@ def config_report(data_dir: Path, data_from: str, *, as_json: bool) -> tuple[str
         lines.extend(f"    {k} = {v}" for k, v in sorted(keymap.items()))
     else:
         lines.append("  keymap        the default keys")
+    lines.extend(f"  warning: {w}" for w in warnings)
+    lines.append("keys")
+    lines.extend(f"  {bid:<18}{', '.join(k) or '(none)'}" for bid, k in keys.items())
     return "\n".join(lines), None
 
 

@@ -43,6 +43,15 @@ def review_bindings() -> list[BindingType]:
     ]
     out += [
         b("n", "note", "Note", "Write the personal invitation note", "note"),
+        b(
+            "o",
+            "open",
+            "Open",
+            "Open the profile in the browser (or mail the person)",
+            "open",
+            show=False,
+        ),
+        b("c", "copy", "Copy", "Copy the primary email address", "copy", show=False),
         # The footer fits 80 columns: help and quit early, search (/, as in
         # less and vim) and go-to only in help and the palette.
         b("question_mark", "help", "Help", "Show every key", "help"),
@@ -72,12 +81,15 @@ def review_bindings() -> list[BindingType]:
 BINDING_IDS: tuple[str, ...] = (
     "triage.invite",
     "triage.skip",
+    "triage.withdrawn",  # a recovery deck's checklist mode
     "triage.next",
     "triage.previous",
     "triage.undo",
     "triage.tag",
     *(f"triage.quicktag{n}" for n in range(1, 10)),
     "triage.note",
+    "triage.open",
+    "triage.copy",
     "triage.search",
     "triage.filter",
     "triage.goto",

@@ -25,14 +25,15 @@ from textual.widgets import Footer
 from triage.config import Config
 from triage.model import ALL, Contact, Deck, WalkFilter
 from triage.store import Store
+from triage.ui import words
 from triage.ui.card import CardScroll, ContactCard, SidePanel
 from triage.ui.header import ProgressHeader
 from triage.ui.keys import BINDING_IDS, review_bindings
 from triage.ui.start import StartLookup
-from triage.walk import Walk, WalkView
+from triage.walk import Walk, WalkStart, WalkView
 
 # Actions that need a card on screen.
-_ON_A_CARD = frozenset({"invite", "skip", "tag", "note", "quick_tag"})
+_ON_A_CARD = frozenset({"invite", "skip", "tag", "note", "quick_tag", "open", "copy"})
 
 
 class ReviewScreen(Screen[None]):
@@ -67,7 +68,7 @@ class ReviewScreen(Screen[None]):
         self.walk: Walk | None = None
         # What check_action answers depends on; the footer is rebuilt only
         # when it changes (refresh_bindings recomposes the whole footer).
-        self._bindings_state: tuple[bool, bool] | None = None
+        self._bindings_state: bool | None = None
         self._preset_breakpoint()
 
     def _preset_breakpoint(self) -> None:
@@ -85,7 +86,7 @@ class ReviewScreen(Screen[None]):
         yield ProgressHeader(id="header")
         with Horizontal(id="body"):
             with CardScroll(id="card-scroll"):
-                yield ContactCard(id="card")
+                yield self.new_card()
             yield SidePanel(id="side")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -105,9 +106,16 @@ class ReviewScreen(Screen[None]):
         self._scroll = self.query_one(CardScroll)
         lookup = self._start or StartLookup(self.store, self.deck, self._order, thread=False)
         self._start = None
-        self.walk = Walk(self.store, self.deck, order=self._order, start=lookup.result())
+        self.walk = self.new_walk(lookup.result())
         self.walk_view = self.walk.view
         self.call_after_refresh(self._scroll.focus)
+
+    def new_card(self) -> ContactCard:
+        """The card widget (a recovery deck's screen draws invitations)."""
+        return ContactCard(id="card")
+
+    def new_walk(self, start: WalkStart) -> Walk:
+        return Walk(self.store, self.deck, order=self._order, start=start)
 
     # -- what the walk shows (read-only) ---------------------------------------
 
@@ -134,16 +142,12 @@ class ReviewScreen(Screen[None]):
             return
         if old is None or view.revision != old.revision:
             self._draw(view)
-        state = (view.can_undo, view.contact is None)
+        state = view.contact is None
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
         if view.message:
-            # One message at a time: a burst of keys (undo after undo) would
-            # otherwise stack toasts over the card and the header's counts,
-            # and in a real terminal such a stack was seen to stay up past
-            # its timeout until the next key.
-            self.app.clear_notifications()
+            # One at a time, and not again while it shows (ReviewApp.on_notify).
             self.notify(
                 view.message, severity="warning" if view.warning else "information", markup=False
             )
@@ -168,8 +172,6 @@ class ReviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         view = self.walk_view
-        if action == "undo":
-            return True if view is not None and view.can_undo else None
         if action in _ON_A_CARD and (view is None or view.contact is None):
             return None
         return True
@@ -281,6 +283,31 @@ class ReviewScreen(Screen[None]):
     def _save_note(self, text: str | None) -> None:
         if text is not None and self.walk is not None:
             self.walk_view = self.walk.set_note(text)
+
+    # -- acting on what the card shows ---------------------------------------------
+
+    def action_open(self) -> None:
+        """The profile in the browser, else a new mail to the primary address."""
+        c = self.contact
+        if c is None:
+            return
+        link = words.link(c)
+        if not link:
+            self.notify("This card has no profile or email to open.", severity="warning")
+            return
+        self.app.open_url(link)
+        self.notify(f"Opening {link}", markup=False)
+
+    def action_copy(self) -> None:
+        c = self.contact
+        if c is None:
+            return
+        email = c.primary_email
+        if not email:
+            self.notify("This card has no email to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(email)
+        self.notify(f"Copied {email}", markup=False)
 
     def _tags(self) -> tuple[str, ...]:
         return self.walk_view.tags if self.walk_view is not None else ()

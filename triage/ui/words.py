@@ -46,12 +46,34 @@ def flag_phrases(c: Contact) -> list[str]:
         elif name == "invited":
             when = known_date(c.invited_on)
             out.append(f"already invited on {when}" if when else "already invited")
+        elif name == "name_guessed":
+            out.append(name_source(c))
         elif name == "merged":
             n = len(c.sources)
             out.append(f"merged from {n} records" if n > 1 else "merged")
         else:
             out.append(FLAG_LABELS[name])
     return out
+
+
+def name_source(c: Contact) -> str:
+    """Where the shown name came from when the source gave none."""
+    if c.emails and c.name not in (c.org, c.emails[0].address):
+        return "name guessed from the email address"
+    if c.org and c.name == c.org:
+        return "no name in the source: shown by the organisation"
+    if c.phones and c.name == c.phones[0].number:
+        return "no name in the source: shown by the phone number"
+    return "no name in the source"
+
+
+def link(c: Contact) -> str:
+    """What ``o`` opens: the profile, else a new mail to the primary address."""
+    if c.profile_url:
+        url = c.profile_url
+        return url if "://" in url else f"https://{url}"
+    email = c.primary_email
+    return f"mailto:{email}" if email else ""
 
 
 def decision_phrase(c: Contact) -> str:
@@ -103,4 +125,14 @@ def email_lines(c: Contact) -> list[str]:
 
 
 def phone_lines(c: Contact) -> list[str]:
-    return [p.number if p.valid else f"{p.number}  (not recognised)" for p in c.phones]
+    """Each number in its readable international form, with the text the
+    source had when that said more (``+49 6123 44848  (typed 06123 44848)``)."""
+    lines = []
+    for p in c.phones:
+        if not p.valid:
+            lines.append(f"{p.number}  (not recognised)")
+        elif p.original:
+            lines.append(f"{p.readable}  (typed {p.original})")
+        else:
+            lines.append(p.readable)
+    return lines
