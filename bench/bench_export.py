@@ -7,8 +7,10 @@ same run.  Prints figures; it is not a test.
 Columns: "floor" is csv.writer writing the prepared rows and fsyncing;
 "write" is ``write_export`` of a ready plan (rows built, cells guarded, temp
 file, fsync, rename), the like-for-like comparison with the floor (target
-<= 2x); "plan" is reading the invited people and their tags from SQLite;
-"export" is plan + write, what ``triage export`` does after opening the deck.
+<= 2x); "plan" is ``plan_export``: quick_check, reading the invited people
+from SQLite (for ``linkedin`` only the columns an upload file holds) and
+planning; "export" is plan + write, what ``triage export`` does after
+opening the deck (target <= 4x).
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ def run(
                 },
                 reps,
             )
-            for label, key in (("write stage", "write"), ("whole export", "export")):
+            for label, key, limit in (("write stage", "write", 2), ("whole export", "export", 4)):
                 ratio = t[key] / t["floor"]
                 rows_out.append(
                     {
@@ -154,8 +156,8 @@ def run(
                         "unit": "ms",
                         "floor": t["floor"] * 1000,
                         "ratio": ratio,
-                        "target": "<= 2x csv.writer",
-                        "ok": ratio <= 2.0,
+                        "target": f"<= {limit}x csv.writer",
+                        "ok": ratio <= limit,
                     }
                 )
             rows_out.append(

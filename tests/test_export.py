@@ -715,6 +715,28 @@ def test_load_invited_fills_tags_once(data: Path) -> None:
     store.close()
 
 
+def test_an_upload_plan_reads_only_what_the_file_holds(data: Path, out_dir: Path) -> None:
+    """plan_export for linkedin reads names, emails and flags (tags only to
+    narrow by them), and writes the file a complete read would write."""
+    store, deck, _ = make_deck(data, [ADA, GRACE, ROLE, SKIPPED])
+    lean = load_invited(store, deck, upload_only=True, tags=False)
+    assert all(c.phones == [] and c.notes == "" and c.tags == [] for c in lean.people)
+    with pytest.raises(ValueError, match="linkedin"):
+        build_plan(lean, "google")
+    with pytest.raises(ValueError, match="tags"):
+        build_plan(lean, "linkedin", ["work"])
+    complete = build_plan(load_invited(store, deck), "linkedin")
+    plan = plan_export(store, deck, "linkedin")
+    assert [c.id for c in plan.people] == [c.id for c in complete.people]
+    assert plan.notices() == complete.notices()
+    (a,) = write_export(plan, out_dir / "lean.csv")
+    (b,) = write_export(complete, out_dir / "complete.csv")
+    assert a.read_bytes() == b.read_bytes()
+    tagged = plan_export(store, deck, "linkedin", ["friends"])
+    assert [c.name for c in tagged.people] == ["Grace Hopper"]
+    store.close()
+
+
 def test_first_existing_and_file_count(data: Path, out_dir: Path) -> None:
     plan = plan_for(data, [ADA, GRACE, ROLE])
     assert export.file_count(3, None) == 1

@@ -183,3 +183,100 @@ def test_failed_transaction_leaves_nothing(tmp_path):
         raise RuntimeError("power cut")
     assert store.contact(ids[0]).decision == "undecided"
     assert store.counts(deck_id).undecided == 1
+
+
+def test_merge_index_reads_the_deck_and_holds_keys_in_sqlite(tmp_path):
+    """The deck's keys in the order they were indexed; once spilled, the
+    keys live in temporary tables (first holder wins) and go with close()."""
+    store = Store.open(tmp_path / "data")
+    deck_id, (ann, bob) = make_deck(store, ["Ann", "Bob"])
+    index = store.merge_index(deck_id, str.casefold, lambda name, org: f"{name}|{org}")
+    assert index.people() == store.count_contacts(deck_id) == 2
+    assert list(index.deck_keys()) == [("eann@example.com", ann), ("ebob@example.com", bob)]
+    # One shared valid phone: both holders, in id order, with their names.
+    assert list(index.deck_phones()) == [("+12025550100", ann, "Ann"), ("+12025550100", bob, "Bob")]
+    with store.transaction():
+        index.spill([("kx", 7)], [("+1", 7, "X")], 1024, from_deck=True)
+        index.write([("kx", 8), ("ky", 9)], [("+1", 8, "Y"), ("+1", 7, "X")])
+        one, holders = index.fetch(["kx", "ky", "eann@example.com", "nope"], ["+1", "+2"])
+        assert one == {"kx": 7, "ky": 9, "eann@example.com": ann}
+        assert holders == {"+1": [(7, "X"), (8, "Y")]}
+        assert index.has("ky") and not index.has("kz")
+        index.close()
+        temp = store.conn.execute("SELECT name FROM sqlite_temp_master").fetchall()
+        assert temp == []
+    store.close()
+
+
+def test_page_cache_is_restored(tmp_path):
+    store = Store.open(tmp_path / "data")
+    before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    with store.page_cache(8 * 1024):
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -8 * 1024
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    with pytest.raises(RuntimeError), store.page_cache(4096):
+        raise RuntimeError
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    store.close()
+
+
+def test_invited_oldest_decision_first_with_tags(tmp_path):
+    """Only invited people, by decision time then id; the upload read
+    fills names, emails, flags and times, and nothing else."""
+    store = Store.open(tmp_path / "data")
+    deck_id, ids = make_deck(store, ["Ann", "Bob", "Cy", "Di"])
+    for cid in (ids[2], ids[0], ids[1]):
+        store.decide(cid, "invite")
+    store.decide(ids[3], "skip")
+    at = {ids[0]: "2025-01-02", ids[1]: "2025-01-01", ids[2]: "2025-01-02"}
+    with store.transaction():
+        for cid, when in at.items():
+            store.conn.execute("UPDATE contacts SET decided_at = ? WHERE id = ?", (when, cid))
+    store.set_tag(ids[0], "b-tag", True)
+    store.set_tag(ids[2], "a-tag", True)  # created after b-tag: comes second
+    store.set_tag(ids[0], "a-tag", True)
+    store.set_tag(ids[3], "b-tag", True)  # skipped: never read
+    full = store.invited(deck_id)
+    assert [c.id for c in full] == [ids[1], ids[0], ids[2]]
+    assert [c.tags for c in full] == [[], ["b-tag", "a-tag"], ["a-tag"]]
+    assert full[1] == store.contact(ids[0])  # every field, as the card reads it
+    lean = store.invited(deck_id, upload_only=True, tags=False)
+    assert [(c.id, c.name, c.emails, c.flags, c.decided_at) for c in lean] == [
+        (c.id, c.name, c.emails, c.flags, c.decided_at) for c in full
+    ]
+    assert all(c.phones == [] and c.sources == [] and c.tags == [] for c in lean)
+    assert [c.tags for c in store.invited(deck_id, upload_only=True)] == [c.tags for c in full]
+    store.close()
+
+
+def test_verified_checks_alongside_and_reports_damage(tmp_path):
+    """The check of verified() runs on a second connection: a sound file
+    passes, pages no b-tree reaches raise DatabaseError when the block ends,
+    and an error of the block itself is the one raised."""
+    data = tmp_path / "data"
+    store = Store.open(data)
+    make_deck(store, ["Ann"])
+    with store.verified():
+        pass
+    store.close()
+    db = data / DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.executemany("INSERT INTO scratch VALUES (?)", [("x" * 3000,)] * 20)
+    conn.commit()
+    conn.execute("DROP TABLE scratch")
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    raw = bytearray(db.read_bytes())
+    raw[32:40] = bytes(8)  # the freelist cut off: its pages are never used
+    db.write_bytes(bytes(raw))
+    store = Store.open(data)
+    read = []
+    with pytest.raises(sqlite3.DatabaseError, match="never used"), store.verified():
+        read.append(store.count_contacts(1))
+    assert read == [1]  # the block ran; the verdict came after it
+    with pytest.raises(KeyError), store.verified():
+        raise KeyError("the block's own error")
+    store.close_keeping_files()
+    assert db.read_bytes() == bytes(raw)
