@@ -524,10 +524,10 @@ def test_a_recovery_deck_words_its_decisions(store_deck: tuple[Store, Deck]) -> 
     walk.step(-1)
     walk.decide("invite")  # then kept
     view = walk.undo()
-    assert view.message == "Undone: decision on Acme Corp (now withdrawn)"
+    assert view.message == "Undone: decision on Acme Corp (now to withdraw)"
     view = walk.apply_filter(WalkFilter("skip"))
-    assert view.filter_label == "withdrawn"
-    assert view.walk_label == "filter: withdrawn · order: name"
+    assert view.filter_label == "to withdraw"
+    assert view.walk_label == "filter: to withdraw · order: name"
     with pytest.raises(ValueError):
         Walk(store, deck, kind="party")
 

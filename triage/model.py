@@ -145,6 +145,7 @@ class Deck:
     region: str
     seed: int
     cursor_id: int | None
+    kind: str = "address_book"  # or "recovery" (triage.vocab.DECK_KINDS)
 
 
 @dataclass(slots=True, frozen=True)
@@ -206,10 +207,32 @@ class DeckStatus:
     exported: int = 0
     to_export: int = 0
     last_export: str = ""
+    kind: str = "address_book"
+    # A recovery deck: invitations stamped "withdrawn on DATE", and the ones
+    # still pending on LinkedIn (not stamped yet).
+    withdrawn: int = 0
+    pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
+        if self.kind == "recovery":
+            return {
+                "deck": self.deck,
+                "kind": "recovery",
+                "contacts": self.contacts,
+                "keep": self.invite,
+                "withdraw": self.skip,
+                "undecided": self.undecided,
+                "withdrawn": self.withdrawn,
+                "pending": self.pending,
+                "invite": self.invite,
+                "skip": self.skip,
+                "tags": self.tags,
+                "flags": self.flags,
+                "sources": self.sources,
+            }
         return {
             "deck": self.deck,
+            "kind": "address-book",
             "contacts": self.contacts,
             "invite": self.invite,
             "skip": self.skip,

@@ -19,8 +19,10 @@ DECISION_VERBS: Final[dict[str, dict[str, str]]] = {
 }
 DECIDED_WORDS: Final[dict[str, dict[str, str]]] = {
     "address_book": DECISION_WORDS,
-    "recovery": {"undecided": "undecided", "invite": "kept", "skip": "withdrawn"},
+    "recovery": {"undecided": "undecided", "invite": "kept", "skip": "to withdraw"},
 }
+# How `status --json` and the reports name each deck kind.
+DECK_KIND_NAMES: Final[dict[str, str]] = {"address_book": "address-book", "recovery": "recovery"}
 
 # How the card, the filter chooser, the summary and the reports name each flag.
 FLAG_LABELS: Final[dict[str, str]] = {
@@ -44,6 +46,24 @@ ORDER_LABELS: Final[dict[str, str]] = {
     "source": "source file",
 }
 assert tuple(ORDER_LABELS) == ORDERS
+
+# A recovery deck walks its pending invitations by sent date (the first is its
+# default: withdrawing the newest first stops the most reminders still to
+# come), or in the usual orders.
+SENT_ORDER_LABELS: Final[dict[str, str]] = {
+    "newest": "newest invitation first",
+    "oldest": "oldest invitation first",
+}
+RECOVERY_ORDERS: Final = (*SENT_ORDER_LABELS, *ORDERS)
+
+
+def orders_for(kind: str) -> tuple[str, ...]:
+    """The walk orders a deck of this kind offers, its default first."""
+    return RECOVERY_ORDERS if kind == "recovery" else ORDERS
+
+
+def order_label(order: str) -> str:
+    return ORDER_LABELS.get(order) or SENT_ORDER_LABELS.get(order, order)
 
 # What `triage import --format` reads, and how the report names it.
 IMPORT_FORMATS: Final[dict[str, str]] = {

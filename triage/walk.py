@@ -46,9 +46,9 @@ from triage.vocab import (
     DECIDED_WORDS,
     DECISION_VERBS,
     DECK_KINDS,
-    ORDER_LABELS,
     command,
     filter_label,
+    order_label,
 )
 
 # Cards shown between two checkpoints of the write-ahead log (each card follows
@@ -437,7 +437,7 @@ class Walk:
     def set_order(self, order: str) -> WalkView:
         self.store.prepare_order(self.deck, order)
         self._order = order
-        return self._show(message=f"Walk order: {ORDER_LABELS[order]}")
+        return self._show(message=f"Walk order: {order_label(order)}")
 
     # -- changing ----------------------------------------------------------------
 
@@ -458,6 +458,12 @@ class Walk:
             text = f"Undone: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
             text = f"Undone: tag '{change.detail}' on {who}"
+        elif change.kind == "withdrawn":
+            text = (
+                f"Undone: {who} is stamped withdrawn again"
+                if change.detail
+                else f"Undone: withdrawn stamp on {who}"
+            )
         else:
             text = f"Undone: note change on {who}"
         return self._show(contact=c, message=text)

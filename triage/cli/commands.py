@@ -268,6 +268,13 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(st.as_dict())
         return 0
+    if st.kind == "recovery":
+        print(f"Recovery deck '{st.deck}': {st.contacts:,} pending invitations")
+        print(f"  keep         {st.invite:>8,}")
+        print(f"  withdraw     {st.skip:>8,}")
+        print(f"  undecided    {st.undecided:>8,}")
+        print(f"  withdrawn    {st.withdrawn:>8,}   (stamped with w in the checklist mode)")
+        return 0
     print(f"Deck '{st.deck}': {st.contacts:,} people")
     print(f"  invited    {st.invite:>8,}")
     print(f"  skipped    {st.skip:>8,}")
@@ -321,7 +328,20 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             print_report(report)
         deck = existing_deck(store, args.deck)
-        return review(store, deck, order=args.order)
+        return review(store, deck, order=walk_order(deck, args.order))
+
+
+def walk_order(deck: Deck, order: str | None) -> str:
+    """``--order``, else the deck kind's default; newest/oldest only where
+    there are sent dates (a recovery deck)."""
+    from triage.vocab import orders_for
+
+    orders = orders_for(deck.kind)
+    if order is None:
+        return orders[0]
+    if order not in orders:
+        raise UsageError(f"--order {order} is for recovery decks; choose {', '.join(orders)}")
+    return order
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -402,3 +422,19 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
     sys.stdout.write(completion(build_parser(), args.shell))
     return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from triage.cli.recover import recover_command
+
+    deck_name = check_deck_name(args.deck)
+    args.deck = deck_name
+    with open_store(args) as store:
+        return recover_command(store, args, resolve_region(store, deck_name, None))
+
+
+def cmd_checklist(args: argparse.Namespace) -> int:
+    from triage.cli.recover import checklist_command
+
+    with open_store(args) as store:
+        return checklist_command(store, args)

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from triage.cli.errors import EXIT_USAGE
 from triage.cli.shell import SHELLS, VersionAction
-from triage.vocab import EXPORT_FORMATS, IMPORT_FORMATS, ORDERS
+from triage.vocab import EXPORT_FORMATS, IMPORT_FORMATS, RECOVERY_ORDERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,9 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_args(p)
     p.add_argument(
         "--order",
-        choices=ORDERS,
-        default="event",
-        help="walk order (default: event, a shuffle that stays the same for the deck)",
+        choices=RECOVERY_ORDERS,
+        help="walk order (default: event, a shuffle that stays the same for the deck;"
+        " a recovery deck: newest; newest and oldest only there)",
     )
 
     p = sub.add_parser("status", parents=[common], help="show a deck's counts")
@@ -122,6 +122,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing files")
 
     sub.add_parser("decks", parents=[common], help="list decks")
+
+    p = sub.add_parser(
+        "recover",
+        parents=[common],
+        help="decide which pending LinkedIn invitations to keep or withdraw",
+        description="Build a recovery deck of the invitations still pending, from "
+        "LinkedIn's data export: the OUTGOING rows of Invitations.csv minus the people in "
+        "Connections.csv (matched on profile URL, then name). Then walk it: a keeps, "
+        "s withdraws. Running it again with newer files updates the deck and keeps "
+        "every decision.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                   help="Invitations.csv, then any Connections.csv")  # fmt: skip
+    p.add_argument(
+        "--deck", default="recover", metavar="NAME", help="recovery deck (default: recover)"
+    )
+    p.add_argument(
+        "--order",
+        choices=RECOVERY_ORDERS,
+        default="newest",
+        help="walk order (default: newest, which stops the most reminders)",
+    )
+    p.add_argument(
+        "--no-review",
+        action="store_true",
+        help="only build the deck and print the report; do not open the walk-through",
+    )
+
+    p = sub.add_parser(
+        "checklist",
+        parents=[common],
+        help="write the withdraw checklist of a recovery deck",
+        description="Write the people marked withdraw, with their sent date, profile link "
+        "and a tick box, between the two steps on LinkedIn: open the Sent page first, "
+        "delete the uploaded address book last.",
+    )
+    p.add_argument("--deck", default="recover", metavar="NAME",
+                   help="recovery deck (default: recover)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="file to write ('-' for stdout)"
+    )
+    p.add_argument(
+        "--format",
+        choices=("html", "csv", "md"),
+        help="html (a page that prints and works on a phone), csv or md"
+        " (default: from the file name, else html)",
+    )
+    p.add_argument(
+        "--order",
+        choices=("newest", "oldest"),
+        default="newest",
+        help="newest first (default, the order of LinkedIn's Sent page) or oldest first",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p = sub.add_parser(
         "demo",

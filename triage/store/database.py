@@ -54,9 +54,10 @@ from triage.store.files import (
 from triage.store.invited import read_invited
 from triage.store.lock import DeckLock
 from triage.store.merge_index import MergeIndex
+from triage.store.recovery import Recovery, count_withdrawn, restore_withdrawn
 from triage.store.schema import LAZY_INDEXES, WALK_INDEXES, SchemaTooNew, migrate
 from triage.store.writer import ContactWriter, read_contact
-from triage.vocab import ORDERS
+from triage.vocab import ORDERS, RECOVERY_ORDERS
 
 DB_NAME = "triage.db"
 
@@ -85,7 +86,7 @@ def _filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
 
 
 def _rank_column(order: str) -> str:
-    if order not in ORDERS:
+    if order not in ORDERS and order not in RECOVERY_ORDERS:
         raise ValueError(f"unknown order {order}")
     return f"r_{order}"
 
@@ -182,6 +183,11 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    def recovery(self) -> Recovery:
+        """Recovery decks: their invitations, withdrawn stamps and matches in
+        the address-book decks (:mod:`triage.store.recovery`)."""
+        return Recovery(self)
+
     def lock(self, deck: Deck) -> DeckLock:
         return DeckLock(self.path.parent / "locks" / f"deck-{deck.id}.lock")
 
@@ -189,19 +195,19 @@ class Store:
 
     def deck(self, name: str) -> Deck | None:
         row = self.conn.execute(
-            "SELECT id, name, region, seed, cursor_id FROM decks WHERE name = ?", (name,)
+            "SELECT id, name, region, seed, cursor_id, kind FROM decks WHERE name = ?", (name,)
         ).fetchone()
         return Deck(*row) if row else None
 
-    def create_deck(self, name: str, region: str) -> Deck:
+    def create_deck(self, name: str, region: str, kind: str = "address_book") -> Deck:
         """Create a deck (inside the caller's transaction if there is one)."""
         seed = random.SystemRandom().getrandbits(62)
         cur = self.conn.execute(
-            "INSERT INTO decks (name, region, seed, created_at) VALUES (?, ?, ?, ?)",
-            (name, region, seed, now()),
+            "INSERT INTO decks (name, region, seed, created_at, kind) VALUES (?, ?, ?, ?, ?)",
+            (name, region, seed, now(), kind),
         )
         assert cur.lastrowid is not None
-        return Deck(cur.lastrowid, name, region, seed, None)
+        return Deck(cur.lastrowid, name, region, seed, None, kind)
 
     def delete_deck(self, deck: Deck) -> None:
         with self.transaction():
@@ -257,6 +263,9 @@ class Store:
             "name": "name COLLATE NOCASE, id",
             "company": "org = '', org COLLATE NOCASE, name COLLATE NOCASE, id",
             "source": "json_extract(sources, '$[0][0]'), json_extract(sources, '$[0][1]'), id",
+            # A recovery deck's invitations by sent date (ISO text sorts by time).
+            "newest": "invited_on DESC, name COLLATE NOCASE, id",
+            "oldest": "invited_on, name COLLATE NOCASE, id",
         }[order]
         remaining = ",".join(o for o in stale.split(",") if o and o != order)
         ids = [
@@ -533,6 +542,9 @@ class Store:
             elif kind == "note":
                 self.conn.execute("UPDATE contacts SET note = ? WHERE id = ?", (before, contact_id))
                 detail = "note"
+            elif kind == "withdrawn":
+                restore_withdrawn(self.conn, deck_id, contact_id, before)
+                detail = before
             else:
                 tag, was_on = json.loads(before)
                 tag_id = self.conn.execute(
@@ -693,7 +705,10 @@ class Store:
 
     def status(self, deck: Deck) -> DeckStatus:
         c = self.counts(deck.id)
-        st = DeckStatus(deck.name, c.contacts, c.invite, c.skip, c.undecided)
+        st = DeckStatus(deck.name, c.contacts, c.invite, c.skip, c.undecided, kind=deck.kind)
+        if deck.kind == "recovery":
+            st.withdrawn = count_withdrawn(self.conn, deck.id)
+            st.pending = c.contacts - st.withdrawn
         st.tags = {
             name: n
             for name, n in self.conn.execute(

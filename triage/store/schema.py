@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from triage.vocab import ORDERS
+from triage.vocab import ORDERS, RECOVERY_ORDERS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE decks (
@@ -115,15 +115,34 @@ WALK_INDEXES = {
 }
 LAZY_INDEXES = tuple(
     f"contacts_{order}{suffix}"
-    for order in ORDERS
+    for order in dict.fromkeys((*ORDERS, *RECOVERY_ORDERS))
     if order != "event"
     for suffix in ("", "_decision")
 )
 
 _V1 += ";\n".join(WALK_INDEXES.values()) + ";\n"
 
-# MIGRATIONS[n] turns a version-n file into version n+1.
-MIGRATIONS: dict[int, str] = {0: _V1}
+# Version 4: deck kinds (an address book, or a recovery deck of pending
+# LinkedIn invitations), the recovery walk's two orders by sent date, and the
+# "withdrawn on DATE" stamps of the withdraw checklist.
+_V4 = """
+ALTER TABLE decks ADD COLUMN kind TEXT NOT NULL DEFAULT 'address_book'
+    CHECK (kind IN ('address_book', 'recovery'));
+ALTER TABLE contacts ADD COLUMN r_newest INTEGER;
+ALTER TABLE contacts ADD COLUMN r_oldest INTEGER;
+CREATE TABLE withdrawals (
+    contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    deck_id    INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    at         TEXT NOT NULL
+);
+CREATE INDEX withdrawals_deck ON withdrawals(deck_id);
+"""
+
+# MIGRATIONS[n] turns a version-n file into version n+1.  Versions 2 and 3
+# (identity keys, search folding) are reserved for changes made alongside
+# this one; until they land they change nothing, so a file at any version
+# below 4 reaches 4 the same way.
+MIGRATIONS: dict[int, str] = {0: _V1, 1: "", 2: "", 3: _V4}
 
 
 class SchemaTooNew(Exception):
