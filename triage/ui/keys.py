@@ -81,7 +81,6 @@ def review_bindings() -> list[BindingType]:
 BINDING_IDS: tuple[str, ...] = (
     "triage.invite",
     "triage.skip",
-    "triage.withdrawn",  # a recovery deck's checklist mode
     "triage.next",
     "triage.previous",
     "triage.undo",
