@@ -346,3 +346,24 @@ async def test_quit_key_read_before_the_screen_is_mounted_closes_cleanly(
     assert app.return_code == 0
     assert (store.counts(deck.id), store.cursor(deck.id)) == before
     assert store.contact(ALAN).decision == "skip"
+
+
+async def test_next_on_an_emptied_filter_says_there_is_no_card_in_it(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, _ = store_deck
+    store.set_tag(ACME, "solo", True)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = review_screen(app)
+        screen.apply_filter(WalkFilter("tag", "solo"))
+        await pilot.press("1")  # quick tag 1 "solo" off: the filter is now empty
+        await pilot.press("j")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert messages == ["No card is in the filter 'tag: solo'. Press f to change it."]
+        line = app.screen.query_one("#header-position")
+        text = "".join(s.text for s in line.render_line(0))
+        assert "–/0" in text or "card – of 0" in text
+        assert "outside" in text  # the card shown is outside the filter, said short

@@ -388,6 +388,11 @@ class Walk:
             self.deck.id, self._order, self._filter, self._current, direction
         )
         if found is None:
+            if self._filter.kind != "all" and self.total() == 0:
+                return self._say(
+                    f"No card is in the filter '{filter_label(self._filter, self.kind)}'."
+                    " Press f to change it."
+                )
             return self._say(
                 "This is the last card." if direction > 0 else "This is the first card."
             )

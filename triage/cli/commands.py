@@ -328,7 +328,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             print_report(report)
         deck = existing_deck(store, args.deck)
-        return review(store, deck, order=walk_order(deck, args.order))
+        if args.meet is not None and args.meet < 1:
+            raise UsageError("--meet must be 1 or more")
+        return review(store, deck, order=walk_order(deck, args.order), meet=args.meet)
 
 
 def walk_order(deck: Deck, order: str | None) -> str:

@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="walk order (default: event, a shuffle that stays the same for the deck;"
         " a recovery deck: newest; newest and oldest only there)",
     )
+    p.add_argument(
+        "--meet",
+        type=int,
+        metavar="N",
+        help="end the session with the summary after N decisions",
+    )
 
     p = sub.add_parser("status", parents=[common], help="show a deck's counts")
     deck_arg(p)

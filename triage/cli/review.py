@@ -23,7 +23,9 @@ from triage.model import Deck
 from triage.store import Store
 
 
-def review(store: Store, deck: Deck, *, order: str) -> int:
+def review(store: Store, deck: Deck, *, order: str, meet: int | None = None) -> int:
+    """``meet``: the session ends with the summary after that many decisions.
+    Once the window has closed, the session is said in one line."""
     from triage.cli.errors import StateError, UsageError
     from triage.config import ConfigError, load_config
     from triage.store.lock import DeckLocked
@@ -61,7 +63,13 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
             for warning in config.warnings + settle(config):
                 print(f"triage: warning: {warning}", file=sys.stderr)
             app = ReviewApp(
-                store, deck, order=order, config=config, start=start, resume_gc=collecting
+                store,
+                deck,
+                order=order,
+                config=config,
+                start=start,
+                resume_gc=collecting,
+                meet=meet,
             )
             app.run()
         finally:
@@ -74,6 +82,9 @@ def review(store: Store, deck: Deck, *, order: str) -> int:
         from triage.store.files import describe_db_error
 
         raise StateError(describe_db_error(store.path, app.database_error))
+    line = app.session_line()
+    if line:
+        print(line)
     return int(app.return_code or 0)
 
 

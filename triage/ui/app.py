@@ -62,6 +62,7 @@ class ReviewApp(App[None]):
         cursor_blink: bool = True,
         start: StartLookup | None = None,
         resume_gc: bool = False,
+        meet: int | None = None,
     ) -> None:
         """``start``: the first card, being looked up already (see
         :mod:`triage.ui.start`); looked up when the screen mounts otherwise.
@@ -75,6 +76,8 @@ class ReviewApp(App[None]):
         self.cursor_blink = cursor_blink
         self._start = start
         self._resume_gc = resume_gc
+        self.meet = meet
+        self._cards: ReviewScreen | None = None  # the walk-through's screen, once made
         self.sub_title = deck.name
         self._clashes_reported = False
         # A damaged database found while the window is open: the window
@@ -100,7 +103,16 @@ class ReviewApp(App[None]):
             from triage.ui.recover_card import RecoveryScreen
 
             screen = RecoveryScreen
-        return screen(self.store, self.deck, order=self.order, config=self.config, start=start)
+        self._cards = screen(
+            self.store, self.deck, order=self.order, config=self.config, start=start, meet=self.meet
+        )
+        return self._cards
+
+    def session_line(self) -> str:
+        """The session in one line, for the terminal once the window closed
+        ('' when no card was shown)."""
+        session = self._cards.session if self._cards is not None else None
+        return session.line() if session is not None else ""
 
     def on_ready(self) -> None:
         """The first card is on screen: if ``review`` paused the garbage

@@ -36,6 +36,8 @@ from triage.ui.renderables import (
 )
 
 GAP = 1  # between the walk and the bar
+WALK_KEPT = 12  # cells of the walk kept before the pace is left out
+NARROW = 80  # below this width the bar takes at most a third of the line
 _WALK_RULES: RulesMap = {"text_wrap": "nowrap", "text_overflow": "ellipsis"}
 
 
@@ -69,13 +71,14 @@ class _LineVisual(Visual):
         return [self._second_line(width, style, base, options)]
 
     def _first_line(self, width: int, style: Style, options: RenderOptions) -> Strip:
-        """The position (bold, the rest of the line) and the counts (their width)."""
+        """The position (bold, the rest of the line) and the counts (their
+        width), in the longest wording that fits: words shorten, numbers stay."""
         header = self.header
-        counts = header.counts_content
+        position_content, counts = header.first_line_forms(width)
         counts_width = min(counts.cell_length, width)
         position_width = width - counts_width
         position_style = header.get_visual_style("header--position")
-        position = first_line(header.position_content, position_width, position_style, options)
+        position = first_line(position_content, position_width, position_style, options)
         parts = [position.adjust_cell_length(position_width, background(position_style))]
         if counts_width:
             parts.append(first_line(counts, counts_width, style, options))
@@ -94,10 +97,21 @@ class _LineVisual(Visual):
         walk_options = RenderOptions(
             options.get_style, _WALK_RULES, options.selection, options.selection_style
         )
+        # The pace goes right of the walk while the walk keeps a dozen cells.
+        pace = header.pace_content
+        pace_width = pace.cell_length + GAP if pace.cell_length else 0
+        if walk_width - pace_width < min(WALK_KEPT, header.walk_content.cell_length):
+            pace_width = 0
+        walk_width -= pace_width
         parts = []
         if walk_width:
             walk = first_line(header.walk_content, walk_width, walk_style, walk_options)
             parts.append(walk.adjust_cell_length(walk_width, background(walk_style)))
+        if pace_width:
+            pace_style = header.get_visual_style("header--pace")
+            line = first_line(pace, pace_width - GAP, pace_style, options)
+            parts.append(line.adjust_cell_length(pace_width - GAP, background(pace_style)))
+            parts.append(Strip.blank(GAP, base))
         if gap:
             parts.append(Strip.blank(gap, base))
         parts.append(self._bar(progress_width, style, options))
@@ -138,6 +152,7 @@ class ProgressHeader(Vertical):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "header--position",
         "header--walk",
+        "header--pace",
         "header--bar",
         "header--bar-complete",
     }
@@ -148,10 +163,13 @@ class ProgressHeader(Vertical):
         self.position_content = Content("")
         self.counts_content = Content("")
         self.walk_content = Content("")
+        self.pace_content = Content("")
+        self._positions: list[Content] = [Content("")]
+        self._counts: list[Content] = [Content("")]
         self.fraction = 0.0  # decided / contacts, as the percentage shows it
         self.filled = 0.0  # the share of the bar drawn filled
         self.bar_width = 0  # cells of the bar when last drawn (0: not yet)
-        self._walk_shown: tuple[str, float, int] | None = None
+        self._walk_shown: tuple[str, str, float, int] | None = None
         self._lines = (
             HeaderLine(self, first=True, id="header-position"),
             HeaderLine(self, first=False, id="header-walk"),
@@ -174,33 +192,93 @@ class ProgressHeader(Vertical):
             line.refresh(repaint=repaint)
         return self
 
-    def show(self, *, position: str, counts: Counts, walk: str) -> None:
+    def show(
+        self,
+        *,
+        index: int | None,
+        total: int,
+        outside: bool,
+        counts: Counts,
+        walk: str,
+        pace: str = "",
+    ) -> None:
         """Called for every card: the second line is redrawn only when its
-        text, its bar or its percentage changes."""
-        self.position_content = Content(position)
-        self.counts_content = Content.assemble(
-            (f"{counts.invite:,} invited", "$text-success"),
-            "  ",
-            (f"{counts.skip:,} skipped", "$text-error"),
-            "  ",
-            (f"{counts.undecided:,} undecided", "$text-warning"),
-        )
-        total = max(counts.contacts, 1)
-        fraction = min(max((counts.invite + counts.skip) / total, 0.0), 1.0)
+        text, its pace, its bar or its percentage changes."""
+        self._positions = position_forms(index, total, outside)
+        self._counts = counts_forms(counts)
+        self.position_content = self._positions[0]
+        self.counts_content = self._counts[0]
+        total_cards = max(counts.contacts, 1)
+        fraction = min(max((counts.invite + counts.skip) / total_cards, 0.0), 1.0)
         # As Textual's Bar does: once drawn, the filled share is rounded down
         # to whole half-cells of the bar's width at the time of the update.
         filled = bar_filled(fraction, self.bar_width)
         self.fraction = fraction
         position_line, walk_line = self._lines
         position_line.refresh()
-        shown = (walk, filled, round(fraction * 100))
+        shown = (walk, pace, filled, round(fraction * 100))
         if shown != self._walk_shown:
             self._walk_shown = shown
             self.walk_content = Content(walk)
+            self.pace_content = Content(pace)
             self.filled = filled
             walk_line.refresh()
 
+    def first_line_forms(self, width: int) -> tuple[Content, Content]:
+        return fit(self._positions, self._counts, width)
+
     def progress_width(self, width: int) -> int:
-        """Cells of the bar and its percentage in a header ``width`` cells wide."""
+        """Cells of the bar and its percentage in a header ``width`` cells wide
+        (at most a third of a narrow one, so the walk and the pace keep room)."""
         styles = self.get_component_styles("header--bar")
-        return min(int(styles.width.value) if styles.width else 24, width)
+        wanted = int(styles.width.value) if styles.width else 24
+        if width < NARROW:
+            wanted = min(wanted, max(width // 3, PERCENT_WIDTH + 4))
+        return min(wanted, width)
+
+
+COUNTS_GAP = 2  # cells between the position and the counts
+
+
+def position_forms(index: int | None, total: int, outside: bool) -> list[Content]:
+    """``card 12 of 150`` down to ``12/150``: shorter words, the same numbers."""
+    of = f"{total:,}"
+    if index is not None:
+        n = f"{index + 1:,}"
+        forms = [f"card {n} of {of}", f"{n} of {of}", f"{n}/{of}"]
+    elif outside:
+        forms = [
+            f"card – of {of} (this one is outside the filter)",
+            f"card – of {of} (outside the filter)",
+            f"–/{of} (outside the filter)",
+            f"–/{of} (outside)",
+            f"–/{of}",
+        ]
+    else:
+        forms = [f"card – of {of}", f"–/{of}"]
+    return [Content(form) for form in forms]
+
+
+def fit(positions: list[Content], counts: list[Content], width: int) -> tuple[Content, Content]:
+    """The longest wording of the position and the counts that fits
+    ``width`` with two cells between them (the counts with those cells in
+    front), the position shortened first; the shortest otherwise."""
+    for count in counts:  # the counts' words matter more: shortened last
+        for position in positions:
+            if position.cell_length + COUNTS_GAP + count.cell_length <= width:
+                return position, Content.assemble(" " * COUNTS_GAP, count)
+    return positions[-1], Content.assemble(" ", counts[-1])
+
+
+def counts_forms(counts: Counts) -> list[Content]:
+    """The counts by decision, in shorter words as the line narrows."""
+    invite, skip, undecided = (f"{n:,}" for n in (counts.invite, counts.skip, counts.undecided))
+    forms = (
+        (f"{invite} invited", f"{skip} skipped", f"{undecided} undecided", "  "),
+        (f"{invite} inv", f"{skip} skip", f"{undecided} undec", "  "),
+        (f"+{invite}", f"-{skip}", f"?{undecided}", " "),
+    )
+    return [
+        Content.assemble((i, "$text-success"), gap, (s, "$text-error"), gap, (u, "$text-warning"))
+        for i, s, u, gap in forms
+    ]

@@ -29,6 +29,7 @@ from triage.ui import words
 from triage.ui.card import CardScroll, ContactCard, SidePanel
 from triage.ui.header import ProgressHeader
 from triage.ui.keys import BINDING_IDS, review_bindings
+from triage.ui.session import Session
 from triage.ui.start import StartLookup
 from triage.walk import Walk, WalkStart, WalkView
 
@@ -56,8 +57,12 @@ class ReviewScreen(Screen[None]):
         order: str,
         config: Config,
         start: StartLookup | None = None,
+        meet: int | None = None,
     ) -> None:
+        """``meet``: the session ends with the summary after this many decisions."""
         super().__init__()
+        self.meet = meet
+        self.session: Session | None = None
         self.store = store
         self.deck = deck
         self.config = config
@@ -107,6 +112,7 @@ class ReviewScreen(Screen[None]):
         lookup = self._start or StartLookup(self.store, self.deck, self._order, thread=False)
         self._start = None
         self.walk = self.new_walk(lookup.result())
+        self.session = Session(self.walk.view.counts)
         self.walk_view = self.walk.view
         self.call_after_refresh(self._scroll.focus)
 
@@ -153,12 +159,27 @@ class ReviewScreen(Screen[None]):
             )
         if view.summary:
             self._open_summary()
+        elif self.meet is not None and self._met(view, self.meet):
+            self._open_summary(f"You met {self.meet:,} people: this session is done.")
+            self.meet = None  # said once; the walk goes on if the person goes back
 
     def _draw(self, view: WalkView) -> None:
         walk = self.walk
         assert walk is not None
         c = view.contact
-        self._header.show(position=view.position, counts=view.counts, walk=view.walk_label)
+        session = self.session
+        pace = ""
+        if session is not None:
+            session.update(view.counts)
+            pace = session.pace()
+        self._header.show(
+            index=view.index,
+            total=view.total,
+            outside=view.outside,
+            counts=view.counts,
+            walk=view.walk_label,
+            pace=pace,
+        )
         self._card.show(c, view.empty_text)
         self._side.show(c, list(view.tags))
         scroll = self._scroll
@@ -186,11 +207,21 @@ class ReviewScreen(Screen[None]):
         if self.walk is not None:
             self.walk_view = self.walk.decide("skip")
 
-    def _open_summary(self) -> None:
+    def _met(self, view: WalkView, meet: int) -> bool:
+        """``--meet N``: the Nth decision of the session was just made."""
+        session = self.session
+        if session is None:
+            return False
+        session.update(view.counts)
+        return session.decided >= meet
+
+    def _open_summary(self, headline: str = "") -> None:
         from triage.ui.summary import SummaryScreen
 
         assert self.walk is not None
-        self.app.push_screen(SummaryScreen(self.walk.status()), self._after_summary)
+        self.app.push_screen(
+            SummaryScreen(self.walk.status(), headline=headline), self._after_summary
+        )
 
     def _after_summary(self, result: str | None) -> None:
         from triage.ui.summary import SECOND_PASS

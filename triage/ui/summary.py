@@ -60,9 +60,11 @@ class SummaryScreen(Screen[str | None]):
         Binding("q", "app.quit", "Quit", tooltip="Quit (everything is saved)", priority=True),
     ]
 
-    def __init__(self, status: DeckStatus) -> None:
+    def __init__(self, status: DeckStatus, *, headline: str = "") -> None:
+        """``headline``: said first (the session's goal reached)."""
         super().__init__()
         self.status = status
+        self.headline = headline
 
     def compose(self) -> ComposeResult:
         st = self.status
@@ -77,6 +79,8 @@ class SummaryScreen(Screen[str | None]):
             if st.undecided == 0
             else f"{st.undecided:,} cards are still undecided."
         )
+        if self.headline:
+            headline = f"{self.headline} {headline}"
         if st.to_export:
             people = "person is" if st.to_export == 1 else "people are"
             headline += f" {st.to_export:,} invited {people} ready to export (e)."
