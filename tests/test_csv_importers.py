@@ -809,3 +809,37 @@ def test_full_export_guard_is_undone_exactly(cell: str) -> None:
     from triage.ingest.formats.full import unguard
 
     assert unguard(guard_full(cell)) == cell
+
+
+def test_google_websites_and_city() -> None:
+    text = (
+        "First Name,Last Name,Labels,Website 1 - Label,Website 1 - Value,Website 2 - Label,"
+        "Website 2 - Value,Address 1 - City,Address 1 - Country\n"
+        "Jane,Doe,* myContacts,Profile,https://www.linkedin.com/in/jane ::: https://jane.example,"
+        "Blog,https://blog.example,Wiesbaden ::: Mainz,Germany\n"
+        "John,Roe,,,,,,,\n"
+    )
+    jane, john = list(google.parse(io.StringIO(text, newline="")))
+    assert isinstance(jane, RawRecord) and isinstance(john, RawRecord)
+    assert (jane.profile_url, jane.website, jane.city) == (
+        "https://www.linkedin.com/in/jane",
+        "https://jane.example",
+        "Wiesbaden",
+    )
+    assert (john.profile_url, john.website, john.city) == ("", "", "")
+
+
+def test_outlook_web_page_and_city() -> None:
+    text = (
+        "First Name,Last Name,E-mail Address,Web Page,Business City,Home City\n"
+        "Jane,Doe,jane@example.com,https://jane.example,,Lyon\n"
+        "John,Roe,john@example.com,https://linkedin.com/in/john,Paris,Lyon\n"
+    )
+    jane, john = list(outlook.parse(io.StringIO(text, newline="")))
+    assert isinstance(jane, RawRecord) and isinstance(john, RawRecord)
+    assert (jane.website, jane.profile_url, jane.city) == ("https://jane.example", "", "Lyon")
+    assert (john.website, john.profile_url, john.city) == (
+        "",
+        "https://linkedin.com/in/john",
+        "Paris",
+    )

@@ -27,6 +27,8 @@ TEL:ext. 12 only
 NOTE:- first line\\n- second line\\nthird; with a semicolon
 CATEGORIES:Friends,Work colleagues
 URL:https://www.linkedin.com/in/ada-lovelace
+URL:https://ada.example.org/engines
+ADR;TYPE=WORK:;;12 St James's Square;London;;SW1Y 4JH;United Kingdom
 END:VCARD
 BEGIN:VCARD
 VERSION:3.0
@@ -78,12 +80,16 @@ def person(c: Contact) -> dict[str, object]:
         "org": c.org,
         "title": c.title,
         "emails": [(e.address, e.valid, e.role) for e in c.emails],
-        "phones": [(p.number, p.valid) for p in c.phones],
+        # The number and its readable form (the typed text stays with the
+        # source file: the full export holds the number).
+        "phones": [(p.number, p.valid, p.display) for p in c.phones],
         "notes": c.notes,
         "labels": c.labels,
         "tags": c.tags,
         "note": c.note,
         "profile_url": c.profile_url,
+        "website": c.website,
+        "city": c.city,
         "connected_on": c.connected_on,
         "invited_on": c.invited_on,
         "flags": c.flag_names,
@@ -146,6 +152,14 @@ def test_full_export_imports_back_as_the_same_people(tmp_path: Path) -> None:
         assert {k: v for k, v in now.items() if k != "decision"} == {
             k: v for k, v in was.items() if k != "decision"
         }, name
+    ada = after["Ada Lovelace"]
+    assert (ada["website"], ada["city"]) == ("https://ada.example.org/engines", "London")
+    assert ada["profile_url"] == "https://www.linkedin.com/in/ada-lovelace"
+    assert ada["phones"] == [
+        ("+12025550142", True, "+1 202-555-0142"),
+        ("+442079460958", True, "+44 20 7946 0958"),
+        ("ext. 12 only", False, ""),
+    ]
     assert after["Ada Lovelace"]["tags"] == ["met at PyCon", "=vip"]
     assert after["Ada Lovelace"]["note"] == "+1 for the talk on engines\nsee you soon"
     assert after["'=quoted start"]["emails"] == [

@@ -738,6 +738,8 @@ def test_field_mapping() -> None:
         labels=["Friends", "Work", "VIP", "Golf"],
         countries=["Canada", "France"],
         profile_url="https://www.linkedin.com/in/jane-doe",
+        website="http://example.com",
+        city="Town",
     )
 
 
@@ -1018,3 +1020,21 @@ def test_raw_bytes_never_raise(body: bytes, charset: str) -> None:
     data += b"AGENT:BEGIN:VCARD\\nFN:" + body + b"\nEND:VCARD\n"
     items = raw_items(data, charset)
     assert all(isinstance(item, (RawRecord, Problem)) for item in items)
+
+
+def test_url_and_address_give_profile_website_and_city() -> None:
+    text = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\n"
+        "URL:https://ada.example.org\r\n"
+        "URL:https://www.linkedin.com/in/ada\r\n"
+        "URL:https://second.example.org\r\n"
+        "ADR;TYPE=HOME:;;1 Road;;;;\r\n"
+        "ADR;TYPE=WORK:;;12 St James's Square;London;;SW1Y 4JH;United Kingdom\r\n"
+        "END:VCARD\r\n"
+    )
+    (rec,) = list(parse(io.StringIO(text, newline="")))
+    assert isinstance(rec, RawRecord)
+    assert rec.profile_url == "https://www.linkedin.com/in/ada"
+    assert rec.website == "https://ada.example.org"
+    assert rec.city == "London"
+    assert rec.countries == ["United Kingdom"]

@@ -66,6 +66,8 @@ class RawRecord:
     connected_on: str = ""
     invited_on: str = ""
     profile_url: str = ""
+    website: str = ""
+    city: str = ""
 
 
 @dataclass(slots=True)
@@ -79,6 +81,17 @@ class Email:
 class Phone:
     number: str  # E.164 when it parsed, otherwise as typed
     valid: bool = True
+    # How the card shows a valid number (``+49 6123 44848``, formatted at
+    # import so that the window never loads phonenumbers), and the text as
+    # the source typed it when its digits say more than the number does
+    # (``06123 44848``: read in a region); both "" when not needed.  Two
+    # phones are equal when their numbers are: these only say how to show it.
+    display: str = field(default="", compare=False)
+    original: str = field(default="", compare=False)
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.number
 
 
 @dataclass(slots=True)
@@ -118,6 +131,8 @@ class Contact:
     profile_url: str = ""
     exported_at: str = ""
     tags: list[str] = field(default_factory=list)
+    website: str = ""
+    city: str = ""
     # While an import merges records into this contact: its sources by file
     # and line (built by triage.dedupe on the first merge, never stored).
     source_index: dict[str, Any] | None = field(default=None, repr=False, compare=False)

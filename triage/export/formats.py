@@ -213,7 +213,7 @@ def _outlook_row(c: Contact) -> list[str]:
 FULL_HEADER: Final = [
     "Name", "First Name", "Last Name", "E-mails", "Phones", "Organization", "Title", "Tags",
     "Labels", "Invitation Note", "Notes", "Flags", "Decided At", "Sources", "Connected On",
-    "Invited On", "Profile URL", "Last Exported",
+    "Invited On", "Profile URL", "Last Exported", "Website", "City",
 ]  # fmt: skip
 
 
@@ -243,7 +243,7 @@ def _full_row(c: Contact) -> list[str]:
         c.name, c.given, c.family, emails, phones, c.org, c.title, "; ".join(c.tags),
         "; ".join(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
         "; ".join([f"{s.file}:{s.line}" for s in c.sources]), c.connected_on, c.invited_on,
-        c.profile_url, c.exported_at,
+        c.profile_url, c.exported_at, c.website, c.city,
     ]  # fmt: skip
     return [guard_full(cell) for cell in row]
 
@@ -343,6 +343,10 @@ def vcard(c: Contact) -> str:
         lines.append("CATEGORIES:" + ",".join(e(x) for x in cats))
     if c.profile_url:
         lines.append("URL:" + e(c.profile_url))
+    if c.website:
+        lines.append("URL:" + e(c.website))
+    if c.city:
+        lines.append("ADR:;;;" + e(c.city) + ";;;")
     lines.append("END:VCARD")
     return "".join(fold(line) for line in lines)
 

@@ -69,6 +69,8 @@ class Person:
     invited_on: str = ""
     profile_url: str = ""
     flags: int = 0
+    website: str = ""
+    city: str = ""
 
 
 # --- text helpers ------------------------------------------------------------
@@ -184,6 +186,14 @@ _DIGIT = re.compile(r"\d")
 _INTERNATIONAL = re.compile(r"[\s(]*(\+|00)")
 
 
+def _readable(e164: str, text: str) -> Phone:
+    """A valid number with its international form, and the typed text when
+    its digits differ from the number's (typed nationally, or with a prefix)."""
+    typed = "".join(_DIGIT.findall(text))
+    original = "" if typed == e164[1:] else text[:NAME_LIMIT]
+    return Phone(e164, True, phones.international(e164), original)
+
+
 def _e164(text: str, region: str | None) -> str:
     """E.164 when ``text`` is a valid number read in ``region``, else "".
     Same answer as parse + ``is_valid_number``, only faster (see phones.py)."""
@@ -272,6 +282,8 @@ class Normalizer:
             invited_on,
             record.profile_url and _one_line(record.profile_url, NAME_LIMIT),
             flags,
+            record.website and _one_line(record.website, NAME_LIMIT),
+            record.city and _clip(record.city, NAME_LIMIT),
         )
 
     def _regions(self, record: RawRecord, emails: list[Email]) -> list[str]:
@@ -351,7 +363,7 @@ class Normalizer:
                 continue
             e164 = self._phone_e164(text, regions)
             if e164:
-                key, phone = e164, Phone(e164)
+                key, phone = e164, _readable(e164, text)
             else:
                 key = "?" + "".join(_DIGIT.findall(text))
                 phone = Phone(text[:NAME_LIMIT], valid=False)

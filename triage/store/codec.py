@@ -61,6 +61,8 @@ class Record(Protocol):
     connected_on: str
     invited_on: str
     profile_url: str
+    website: str
+    city: str
 
 
 # --------------------------------------------------------------------------- encoding
@@ -79,7 +81,29 @@ def encode_emails(emails: list[Email]) -> str:
 
 
 def encode_phones(phones: list[Phone]) -> str:
-    return "[" + ",".join([f"[{_quote(p.number)},{int(p.valid)}]" for p in phones]) + "]"
+    """``[number, valid]`` per phone, plus ``display, original`` when it has
+    them (files written before they existed decode with their defaults)."""
+    return (
+        "["
+        + ",".join(
+            [
+                f"[{_quote(p.number)},{int(p.valid)},{_quote(p.display)},{_quote(p.original)}]"
+                if p.display or p.original
+                else f"[{_quote(p.number)},{int(p.valid)}]"
+                for p in phones
+            ]
+        )
+        + "]"
+    )
+
+
+def encode_labels(labels: list[str], website: str, city: str) -> str:
+    """The labels column: the source's labels, then the person's website and
+    city as one object when there are any (older files have none)."""
+    if not website and not city:
+        return encode_list(labels)
+    extra = f'{{"website":{_quote(website)},"city":{_quote(city)}}}'
+    return "[" + ",".join([*[_quote(x) for x in labels], extra]) + "]"
 
 
 def encode_sources(sources: list[Source]) -> str:
@@ -121,7 +145,7 @@ def encode_row(key: str, record: Record, sources: str) -> Row:
         encode_emails(emails),
         encode_phones(record.phones),
         record.notes,
-        encode_list(record.labels),
+        encode_labels(record.labels, record.website, record.city),
         sources,
         search_words(record.name, record.org, record.title, emails),
         record.flags,
@@ -182,7 +206,8 @@ def _contact(
     """A Contact from its columns, ``lists`` being the four JSON list columns
     already parsed (emails, phones, labels, sources)."""
     emails, phones, labels, sources = lists
-    return Contact(
+    extra = labels.pop() if labels and labels[-1].__class__ is dict else None
+    contact = Contact(
         contact_id,
         deck_id,
         key,
@@ -192,7 +217,10 @@ def _contact(
         org,
         title,
         [Email(a, bool(v), bool(r)) for a, v, r in emails],
-        [Phone(n, bool(v)) for n, v in phones],
+        [
+            Phone(p[0], p[1] == 1) if len(p) == 2 else Phone(p[0], p[1] == 1, p[2], p[3])
+            for p in phones
+        ],
         notes,
         labels,
         [Source(f, ln, imp, path) for f, ln, imp, path in sources],
@@ -205,6 +233,10 @@ def _contact(
         profile_url,
         exported_at,
     )
+    if extra is not None:
+        contact.website = extra.get("website", "")
+        contact.city = extra.get("city", "")
+    return contact
 
 
 def decode_contacts(rows: Sequence[Sequence[Any]]) -> list[Contact]:

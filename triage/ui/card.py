@@ -32,6 +32,9 @@ from triage.ui.renderables import RowVisual, StackVisual, TextVisual
 ROWS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
     ("phone", "Phone"),
+    ("profile", "LinkedIn"),
+    ("website", "Website"),
+    ("city", "City"),
     ("flags", "Flags"),
     ("notes", "Notes"),
     ("labels", "Labels"),
@@ -172,6 +175,9 @@ class ContactCard(Vertical):
         values: dict[str, list[str]] = {
             "email": words.email_lines(c),
             "phone": words.phone_lines(c),
+            "profile": [c.profile_url] if c.profile_url else [],
+            "website": [c.website] if c.website else [],
+            "city": [c.city] if c.city else [],
             "flags": words.flag_phrases(c),
             "notes": c.notes.splitlines() if c.notes.strip() else [],
             "labels": [", ".join(c.labels)] if c.labels else [],

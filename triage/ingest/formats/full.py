@@ -103,6 +103,8 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
     i_connected = cols.first("Connected On")
     i_invited = cols.first("Invited On")
     i_url = cols.first("Profile URL")
+    i_website = cols.first("Website")
+    i_city = cols.first("City")
 
     def convert(line: int, row: list[str]) -> Item | None:
         if len(row) < width:
@@ -121,6 +123,8 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
             connected_on=get(row, i_connected).strip(),
             invited_on=get(row, i_invited).strip(),
             profile_url=get(row, i_url).strip(),
+            website=get(row, i_website).strip(),
+            city=get(row, i_city).strip(),
         )
         if mapped:
             add_mapped(rec, row, mapped)

@@ -25,11 +25,14 @@ from triage.ingest.formats.tabular import (
     open_table,
     problem_unless_blank,
     resolve_mapping,
+    split_websites,
 )
 from triage.model import RawRecord
 
 SEP = ":::"
-_GROUP = re.compile(r"(email|phone|address|organization)(\d+)(type|label|value|country|name|title)")
+_GROUP = re.compile(
+    r"(email|phone|address|organization|website)(\d+)(type|label|value|country|city|name|title)"
+)
 _VALUE = re.compile(r"(email|phone)\d+value")
 
 
@@ -197,6 +200,16 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
         (parts.get("name", width), parts.get("title", width))
         for _, parts in sorted(groups.get("organization", {}).items())
     ]
+    cities_of = _getter(
+        [parts["city"] for _, parts in sorted(groups.get("address", {}).items()) if "city" in parts]
+    )
+    websites_of = _getter(
+        [
+            parts["value"]
+            for _, parts in sorted(groups.get("website", {}).items())
+            if "value" in parts
+        ]
+    )
     flat_org = (col("Organization Name", "Company"), col("Organization Title"))
     if flat_org != (width, width):
         org_columns.insert(0, flat_org)
@@ -242,6 +255,12 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
             labels=_labels(labels) if labels else [],
             countries=country_list,
         )
+        websites = websites_of(row)
+        if any(websites):
+            rec.website, rec.profile_url = split_websites(websites)
+        cities = cities_of(row)
+        if any(cities):
+            rec.city = next(_first_part(c) for c in cities if c.strip())
         if mapped:
             add_mapped(rec, row, mapped)
         if (

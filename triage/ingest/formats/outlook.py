@@ -22,6 +22,7 @@ from triage.ingest.formats.tabular import (
     open_table,
     problem_unless_blank,
     resolve_mapping,
+    split_websites,
     usable,
 )
 from triage.model import RawRecord
@@ -111,6 +112,26 @@ COUNTRIES = (
     "Pays (autre)",
 )
 
+CITIES = (
+    "Business City",
+    "Home City",
+    "Other City",
+    "Ort geschäftlich",
+    "Ort privat",
+    "Weiterer Ort",
+    "Ville (bureau)",
+    "Ville (domicile)",
+    "Ville (autre)",
+)
+WEB_PAGES = (
+    "Web Page",
+    "Webseite",
+    "Webpage",
+    "Page Web",
+    "Personal Web Page",
+    "Business Web Page",
+)
+
 _EMAIL_KEYS = keys_of(EMAILS)
 _NAME_KEYS = keys_of(GIVEN + FAMILY)
 
@@ -160,6 +181,8 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
     emails = cols.every(*EMAILS)
     phones = cols.every(*PHONES)
     countries = cols.every(*COUNTRIES)
+    cities = cols.every(*CITIES)
+    web_pages = cols.every(*WEB_PAGES)
 
     def cell(row: list[str], index: int) -> str:
         return row[index].strip() if index >= 0 else ""
@@ -187,6 +210,9 @@ def converter(header: list[str], mapping: dict[str, str] | None = None) -> Conve
             labels=_unique([c.strip() for c in cell(row, i_categories).split(";") if c.strip()]),
             countries=_unique([v for v in (row[i].strip() for i in countries) if v]),
         )
+        if web_pages:
+            rec.website, rec.profile_url = split_websites(row[i] for i in web_pages)
+        rec.city = next((v for v in (row[i].strip() for i in cities) if v), "")
         if mapped:
             add_mapped(rec, row, mapped)
         if usable(rec):

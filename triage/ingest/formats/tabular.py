@@ -345,6 +345,22 @@ def add_mapped(rec: RawRecord, row: list[str], mapped: dict[str, int]) -> None:
             setattr(rec, attr, value)
 
 
+def split_websites(cells: Iterable[str]) -> tuple[str, str]:
+    """(website, LinkedIn profile URL): the first address of each kind among
+    website cells (Google joins several in one cell with ``:::``)."""
+    website = profile = ""
+    for cell in cells:
+        for part in cell.split(":::"):
+            url = part.strip().lstrip("*").strip()
+            if not url:
+                continue
+            if "linkedin.com/in/" in url.casefold():
+                profile = profile or url
+            else:
+                website = website or url
+    return website, profile
+
+
 _LIST_SPLIT = re.compile(r"\s*(?: ::: |;|,)\s*")
 
 

@@ -557,12 +557,16 @@ def _build_card(
                 _add(rec.labels, label.strip())
         elif name == "ADR":
             parts = _split_escaped(value, ";")
+            if len(parts) > 3 and not rec.city:
+                rec.city = _unescape(parts[3], v21).strip()
             if len(parts) > 6:
                 _add(rec.countries, _unescape(parts[6], v21).strip())
         elif name == "URL":
             url = _unescape(value, v21).strip()
-            if not rec.profile_url and "linkedin.com/in/" in url.lower():
-                rec.profile_url = url
+            if "linkedin.com/in/" in url.lower():
+                rec.profile_url = rec.profile_url or url
+            elif not rec.website:
+                rec.website = url
 
     rec.emails = _ranked(emails, fold_case=True)
     rec.phones = _ranked(phones, fold_case=False)
