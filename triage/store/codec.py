@@ -283,23 +283,24 @@ def decode_row(row: Row, contact_id: int = 0, deck_id: int = 0) -> Contact:
 # What an upload file (LinkedIn's format) and its plan read of a contact:
 # the name parts, the emails, the flags and the decision's time.  The other
 # fields of the contacts decoded from it stay empty.
-UPLOAD_COLUMNS = "id, name, given, family, flags, decision, decided_at, emails"
+UPLOAD_COLUMNS = "id, name, given, family, flags, decided_at, emails"
 
 
-def decode_upload(rows: Sequence[Sequence[Any]], deck_id: int) -> list[Contact]:
-    """Contacts from rows of ``SELECT UPLOAD_COLUMNS``: only the fields an
-    upload file is made of are filled (no phones, notes, labels, sources)."""
+def decode_upload(rows: Sequence[Sequence[Any]], deck_id: int, decision: str) -> list[Contact]:
+    """Contacts (all with ``decision``) from rows of ``SELECT UPLOAD_COLUMNS``:
+    only the fields an upload file is made of are filled (no phones, notes,
+    labels, sources)."""
     if not rows:
         return []
-    blobs = json.loads("[" + ",".join([r[7] for r in rows]) + "]")
+    blobs = json.loads("[" + ",".join([r[6] for r in rows]) + "]")
     return [
         Contact(
-            row[0],
+            contact_id,
             deck_id,
             "",
-            row[1],
-            row[2],
-            row[3],
+            name,
+            given,
+            family,
             "",
             "",
             [Email(a, bool(v), bool(r)) for a, v, r in emails],
@@ -307,9 +308,11 @@ def decode_upload(rows: Sequence[Sequence[Any]], deck_id: int) -> list[Contact]:
             "",
             [],
             [],
-            row[4],
-            row[5],
-            row[6],
+            flags,
+            decision,
+            decided_at,
         )
-        for row, emails in zip(rows, blobs, strict=True)
+        for (contact_id, name, given, family, flags, decided_at, _), emails in zip(
+            rows, blobs, strict=True
+        )
     ]

@@ -33,7 +33,7 @@ def read_invited(
     )
     people: list[Contact] = []
     while rows := cursor.fetchmany(_BATCH):
-        people += decode_upload(rows, deck_id) if upload_only else decode_contacts(rows)
+        people += decode_upload(rows, deck_id, INVITE) if upload_only else decode_contacts(rows)
     people.sort(key=_DECISION_ORDER)
     if tags and people:
         _fill_tags(conn, deck_id, people)
