@@ -21,10 +21,6 @@ from triage.ingest.run import run_import
 from triage.store import Store
 
 WILD = CORPUS / "wild"
-SAME_NAME = "same-name people are merged"
-# Files whose people cannot all stay apart while records sharing a name
-# and nothing else are fused into one person.
-MERGED_BY_NAME = {"jdvcard_encoding.vcf"}
 
 # file -> (format, encoding, people in the deck, rejected rows)
 OLDER: dict[str, tuple[str, str, int, int]] = {
@@ -104,8 +100,7 @@ def _cases() -> list[Any]:
     for name, entry in sorted(_expect().items()):
         people = [entry.get("contacts", entry["records"]), *entry.get("accept", [])]
         expect = {"people": people, "rejected": entry.get("rejected_max", 0)}
-        marks = [pytest.mark.xfail(strict=True, reason=SAME_NAME)] if name in MERGED_BY_NAME else []
-        cases.append(pytest.param(f"wild/{name}", expect, id=f"wild/{name}", marks=marks))
+        cases.append(pytest.param(f"wild/{name}", expect, id=f"wild/{name}"))
     return cases
 
 

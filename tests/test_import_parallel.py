@@ -614,7 +614,8 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
     from triage.ingest.formats import open_file
     from triage.ingest.merge import email_key, name_org_hash, prepare
     from triage.ingest.normalize import Normalizer
-    from triage.model import Problem, Source
+    from triage.ingest.profiles import profile_key
+    from triage.model import FLAG_BITS, Problem, Source
     from triage.store.codec import decode_row, encode_source_parts
 
     normalize = Normalizer("US")
@@ -642,23 +643,24 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
                     continue
                 person = normalize(item)
                 entry = prepare(person, f"{before}{person.line}{after}")
-                line, email_keys, phones, name_hash, row = entry
+                line, email_keys, phones, url, name_hash, row = entry
                 valid_emails = [e.address for e in person.emails if e.valid]
                 valid_phones = [p.number for p in person.phones if p.valid]
+                name = "" if person.flags & FLAG_BITS["name_guessed"] else person.name
+                assert url == profile_key(person.profile_url)
                 if valid_emails:
                     key = email_key(valid_emails[0])
+                elif url:
+                    key = "u:" + url
                 elif valid_phones:
                     key = valid_phones[0]
                 else:
-                    key = "h:" + name_org_hash(person.name, person.org)
+                    key = "h:" + name_org_hash(name, person.org)
                 assert row[0] == key
                 assert line == person.line
                 assert email_keys == tuple(email_key(e.address) for e in person.emails)
                 assert phones == tuple(valid_phones)
-                has_neither = not person.emails and not phones
-                assert name_hash == (
-                    name_org_hash(person.name, person.org) if has_neither else None
-                )
+                assert name_hash == name_org_hash(name, person.org)
                 record = decode_row(row)
                 for field in (
                     "name", "given", "family", "org", "title", "emails", "phones", "notes",

@@ -461,16 +461,32 @@ def test_name_guessed_from_first_valid_email() -> None:
     assert "name_guessed" in flags_of(person)
 
 
-def test_name_falls_back_to_org_then_phone_then_placeholder() -> None:
+def test_a_person_without_a_name_keeps_none() -> None:
+    """No placeholder is stored: the organisation or a phone is not a
+    person's name, and nothing was guessed when nothing could be."""
     person = norm(org="ACME Corp", emails=["12345@acme.com"])
-    assert (person.name, person.given, person.family) == ("ACME Corp", "", "")
-    assert "name_guessed" in flags_of(person)
+    assert (person.name, person.given, person.family, person.org) == ("", "", "", "ACME Corp")
+    assert "name_guessed" not in flags_of(person)
     person = norm(emails=["info@acme.com"], phones=["(415) 555-2671"])
-    assert person.name == "+14155552671"
-    assert "name_guessed" in flags_of(person)
+    assert person.name == ""
+    assert "name_guessed" not in flags_of(person)
     person = norm()
-    assert person.name == "(no name)"
-    assert flags_of(person) == {"name_guessed", "no_email"}
+    assert person.name == ""
+    assert flags_of(person) == {"no_email"}
+    person = norm(emails=["jane.doe@acme.com"], org="ACME Corp")
+    assert (person.name, person.given, person.family) == ("Jane Doe", "Jane", "Doe")
+    assert "name_guessed" in flags_of(person)
+
+
+def test_a_phone_that_did_not_parse_is_read_again_in_another_region() -> None:
+    person = norm(phones=["030 1234567"])
+    assert [(p.number, p.valid) for p in person.phones] == [("030 1234567", False)]
+    again = Normalizer("DE").reread_phone(person.phones[0].number, person.emails)
+    assert again is not None and (again.number, again.valid) == ("+49301234567", True)
+    assert again.original == "030 1234567"
+    assert Normalizer("US").reread_phone("030 1234567", []) is None
+    # an address's country domain is read first, as at import
+    assert Normalizer("US").reread_phone("030 1234567", norm(emails=["a@b.de"]).emails)
 
 
 def test_name_key() -> None:
@@ -765,7 +781,7 @@ any_text = st.text(max_size=40)
 )
 def test_any_record_gives_a_person(record: RawRecord) -> None:
     person = Normalizer("US")(record)
-    assert person.name
+    assert bool(person.flags & FLAG_BITS["name_guessed"]) <= bool(person.name)
     assert person.kind == record.kind
     assert not person.flags & FLAG_BITS["merged"]
     assert ("no_email" in flags_of(person)) == (not any(e.valid for e in person.emails))

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
+from triage.ingest.profiles import profile_key
 from triage.recover.deck import recover
 from triage.recover.pending import (
     Connection,
     name_key,
     pending_invitations,
-    profile_key,
     read_export,
     read_invitations,
     sent_stamp,

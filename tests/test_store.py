@@ -190,11 +190,19 @@ def test_merge_index_reads_the_deck_and_holds_keys_in_sqlite(tmp_path):
     keys live in temporary tables (first holder wins) and go with close()."""
     store = Store.open(tmp_path / "data")
     deck_id, (ann, bob) = make_deck(store, ["Ann", "Bob"])
-    index = store.merge_index(deck_id, str.casefold, lambda name, org: f"{name}|{org}")
+    index = store.merge_index(
+        deck_id, str.casefold, lambda name, org: f"{name}|{org}", str.casefold, 64
+    )
     assert index.people() == store.count_contacts(deck_id) == 2
     assert list(index.deck_keys()) == [("eann@example.com", ann), ("ebob@example.com", bob)]
-    # One shared valid phone: both holders, in id order, with their names.
-    assert list(index.deck_phones()) == [("+12025550100", ann, "Ann"), ("+12025550100", bob, "Bob")]
+    # One shared valid phone: both holders, in id order, with their names;
+    # then everyone's name + organisation.
+    assert list(index.deck_holders()) == [
+        ("+12025550100", ann, "Ann"),
+        ("+12025550100", bob, "Bob"),
+        ("nAnn|", ann, ""),
+        ("nBob|", bob, ""),
+    ]
     with store.transaction():
         index.spill([("kx", 7)], [("+1", 7, "X")], 1024, from_deck=True)
         index.write([("kx", 8), ("ky", 9)], [("+1", 8, "Y"), ("+1", 7, "X")])

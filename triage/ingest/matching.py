@@ -5,27 +5,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.ingest.merge import Entry, name_matched, name_org_hash
+from triage.ingest.merge import Entry, ImportFile, contradicts, identity_name, name_org_hash
 from triage.ingest.names import names_compatible
 from triage.ingest.normalize import email_key
+from triage.ingest.profiles import profile_key
 from triage.model import FLAG_BITS, Contact
 from triage.store.codec import ROW_FLAGS, ROW_NAME, Row
 from triage.store.merge_index import MergeIndex
 
 GUESSED = FLAG_BITS["name_guessed"]
+# The name + organisation hash of a record with neither: such records are
+# matched only to a person read from the same file before.
+NOBODY = name_org_hash("", "")
 
 
 class Merger:
-    """Who is who in a deck while an import runs: emails, phones, name +
-    organisation hashes and stable keys → contact id.
+    """Who is who in a deck while an import runs: emails, profile URLs,
+    phones, name + organisation hashes and stable keys → contact id.
 
     Keys (one holder each, the first keeps it): ``e`` + casefolded email,
-    ``n`` + name and organisation hash (people with no email and no valid
-    phone), ``k`` + stable key when the key is not a plain email (a phone, a
-    hash, a key made unique with ``#n``); a plain-email key is taken exactly
-    when its ``e`` key is.  Phones have every holder in order, with the name
-    it had then: a shared number only merges people whose names are
-    compatible.
+    ``u`` + profile URL key, ``k`` + stable key when the key is not a plain
+    email (a profile URL, a phone, a hash, a key made unique with ``#n``); a
+    plain-email key is taken exactly when its ``e`` key is.  Phones have
+    every holder in order, with the name it had then: a shared number only
+    merges people whose names are compatible.  Name + organisation hashes
+    (``n`` + hash, kept with the phones) have every holder in order too:
+    the people of one name, first met first.  A candidate is checked for
+    contradicting identifiers (see :mod:`triage.ingest.merge`) before a
+    record merges into it.
 
     Up to :attr:`SPILL` keys live in Python dicts (the fastest lookups).
     Beyond that they move to SQLite (:class:`MergeIndex`, which holds them
@@ -52,6 +59,25 @@ class Merger:
         self._asked_phones: set[str] = set()
         self._new_one: list[tuple[str, int]] = []
         self._new_phones: list[tuple[str, int, str]] = []
+        # The file being read, and a bit per contact id that a record of it
+        # reached (two records of one file never merge on their name).
+        self.file: ImportFile | None = None
+        self._claimed = bytearray()
+
+    def start_file(self, f: ImportFile) -> None:
+        self.file = f
+        self._claimed = bytearray()
+
+    def _claim(self, contact_id: int) -> None:
+        byte = contact_id >> 3
+        claimed = self._claimed
+        if byte >= len(claimed):
+            claimed.extend(bytes(byte - len(claimed) + 4096))
+        claimed[byte] |= 1 << (contact_id & 7)
+
+    def _is_claimed(self, contact_id: int) -> bool:
+        byte = contact_id >> 3
+        return byte < len(self._claimed) and bool(self._claimed[byte] >> (contact_id & 7) & 1)
 
     def load(self) -> None:
         """Index the people already in the deck, in the order they were
@@ -64,7 +90,7 @@ class Merger:
         one, holders = self._one, self._holders
         for key, cid in stored.deck_keys():
             one.setdefault(key, cid)
-        for number, cid, name in stored.deck_phones():
+        for number, cid, name in stored.deck_holders():
             held = holders.setdefault(number, [])
             if all(c != cid for c, _ in held):
                 held.append((cid, name))
@@ -129,79 +155,104 @@ class Merger:
         return self._one.get("e" + key)
 
     def index(self, contact_id: int, contact: Contact) -> None:
-        """Index what a merge may have added to ``contact``: its emails and
-        phones from the current batch, and its name + organisation."""
+        """Index what a merge may have added to ``contact``: its emails,
+        profile URL and phones from the current batch, and its name +
+        organisation."""
         for email in contact.emails:
             k = "e" + email_key(email.address)
             if not self.spilled or k in self._asked:  # else indexed when it was added
                 self._put(k, contact_id)
+        if contact.profile_url:
+            k = "u" + profile_key(contact.profile_url)
+            if not self.spilled or k in self._asked:
+                self._put(k, contact_id)
         for phone in contact.phones:
             if phone.valid:
                 self._put_phone(phone.number, contact_id, contact.name)
-        if name_matched(contact.emails, contact.phones):
-            self._put("n" + name_org_hash(contact.name, contact.org), contact_id)
+        name = identity_name(contact.name, contact.flags)
+        self._put_phone("n" + name_org_hash(name, contact.org), contact_id, "")
 
     def absorb(
         self,
         entries: list[Entry],
         add: Callable[[Row], int],
         merge: Callable[[int, Row], None],
+        get: Callable[[int], Contact],
     ) -> int:
         """Match prepared Entries in order: a new person's Row (its key made
         unique) goes to ``add``, which returns its id, and is indexed; a
         record of someone known goes to ``merge(id, row)``, which folds
-        it in and calls :meth:`index`.  Returns how many were new.  (One loop
-        here: this runs for every record of a big import, in the process that
-        also writes them.)"""
+        it in and calls :meth:`index`; ``get(id)`` is a person as the import
+        holds them now (to check a candidate for contradictions).  Returns
+        how many were new.  (One loop here: this runs for every record of a
+        big import, in the process that also writes them.)"""
         if not self.spilled and len(self._one) + len(self._holders) > self.SPILL:
             self._spill()
         if self.spilled:
             wanted: list[str] = []
             wanted_phones: list[str] = []
-            for _, email_keys, phones, name_hash, row in entries:
+            for _, email_keys, phones, url, name_hash, row in entries:
                 for k in email_keys:
                     wanted.append("e" + k)
+                if url:
+                    wanted.append("u" + url)
                 if phones:
                     wanted_phones.extend(phones)
-                if name_hash is not None:
-                    wanted.append("n" + name_hash)
+                wanted_phones.append("n" + name_hash)
                 key = row[0]
-                if "@" not in key or "#" in key:
+                if not _plain(key):
                     wanted.append("k" + key)
             self._fetch(wanted, wanted_phones)
-        one, put = self._one, self._put
+        one, put, claim = self._one, self._put, self._claim
         new = 0
-        for _, email_keys, phones, name_hash, row in entries:
+        for _, email_keys, phones, url, name_hash, row in entries:
             found = None
             for k in email_keys:
                 found = one.get("e" + k)
                 if found is not None:
                     break
+            if found is None and url:
+                found = one.get("u" + url)
+                if found is not None and email_keys and contradicts(get(found), email_keys, "", ()):
+                    found = None
             if found is None and phones:
-                found = self._match_phones(phones, row[ROW_NAME], row[ROW_FLAGS])
-            if found is None and name_hash is not None:
-                found = one.get("n" + name_hash)
+                found = self._match_phones(
+                    phones, row[ROW_NAME], row[ROW_FLAGS], email_keys, url, get
+                )
+            if found is None:
+                found = self._match_name(name_hash, email_keys, url, phones, get)
             if found is not None:
+                claim(found)
                 merge(found, row)
                 continue
             key = row[0]
-            plain = "@" in key and "#" not in key  # taken exactly when its email is
+            plain = _plain(key)  # taken exactly when its email is
             if not plain and "k" + key in one:
                 row = (self._unique_key(key), *row[1:])
             contact_id = add(row)
+            claim(contact_id)
             new += 1
             if not plain:
                 put("k" + row[0], contact_id)
             for k in email_keys:
                 put("e" + k, contact_id)
+            if url:
+                put("u" + url, contact_id)
             for number in phones:
                 self._put_phone(number, contact_id, row[ROW_NAME])
-            if name_hash is not None:
-                put("n" + name_hash, contact_id)
+            self._put_phone("n" + name_hash, contact_id, "")
         self.flush()
         return new
 
-    def _match_phones(self, phones: tuple[str, ...], name: str, flags: int) -> int | None:
+    def _match_phones(
+        self,
+        phones: tuple[str, ...],
+        name: str,
+        flags: int,
+        email_keys: tuple[str, ...],
+        url: str,
+        get: Callable[[int], Contact],
+    ) -> int | None:
         guessed = bool(flags & GUESSED)
         for number in phones:
             holders = self._holders.get(number)
@@ -209,8 +260,41 @@ class Merger:
                 compatible = [
                     cid for cid, held in holders if guessed or names_compatible(held, name)
                 ]
+                if compatible and (email_keys or url):
+                    compatible = [
+                        cid for cid in compatible if not contradicts(get(cid), email_keys, url, ())
+                    ]
                 if len(compatible) == 1 or (compatible and not guessed):
                     return compatible[0]
+        return None
+
+    def _match_name(
+        self,
+        name_hash: str,
+        email_keys: tuple[str, ...],
+        url: str,
+        phones: tuple[str, ...],
+        get: Callable[[int], Contact],
+    ) -> int | None:
+        """The first person of this name + organisation that no record of
+        this file reached yet (or one whose older records of this file are
+        still being read again) and that nothing contradicts."""
+        holders = self._holders.get("n" + name_hash)
+        if not holders:
+            return None
+        f = self.file
+        assert f is not None
+        nobody = name_hash == NOBODY
+        for cid, _ in holders:
+            if self._is_claimed(cid) and not f.rereads.get((cid, f.path)):
+                continue
+            if nobody or email_keys or url or phones:
+                contact = get(cid)
+                if nobody and not any(s.path == f.path for s in contact.sources):
+                    continue
+                if contradicts(contact, email_keys, url, phones):
+                    continue
+            return cid
         return None
 
     def _unique_key(self, key: str) -> str:
@@ -226,3 +310,9 @@ class Merger:
                 continue
             if not self.spilled or not self.stored.has(k):
                 return candidate
+
+
+def _plain(key: str) -> bool:
+    """Is this stable key a casefolded email as it is (held with its ``e``
+    key), rather than a profile URL, a phone, a hash or a key made unique?"""
+    return "@" in key and "#" not in key and key[:2] not in ("u:", "h:")

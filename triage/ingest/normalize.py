@@ -248,13 +248,14 @@ class Normalizer:
         given = _clip(record.given, NAME_LIMIT)
         family = _clip(record.family, NAME_LIMIT)
         org = _clip(record.org, NAME_LIMIT)
-        if not name:
-            flags |= _NAME_GUESSED
-            name = guess_name(emails[0].address) if emails else ""
+        if not name and emails:
+            # Only a name read from the address is guessed; a person with
+            # nothing to guess from keeps no name (the window says so).
+            name = guess_name(emails[0].address)
+            if name:
+                flags |= _NAME_GUESSED
         if name and not given and not family:
             given, family = split_name(name)
-        if not name:
-            name = org or (phones[0].number if phones else "") or "(no name)"
         connected_on = record.connected_on and _one_line(record.connected_on, NAME_LIMIT)
         if connected_on:
             flags |= _CONNECTED
@@ -285,6 +286,23 @@ class Normalizer:
             record.website and _one_line(record.website, NAME_LIMIT),
             record.city and _clip(record.city, NAME_LIMIT),
         )
+
+    def reread_phone(self, text: str, emails: list[Email]) -> Phone | None:
+        """A phone kept as typed because it did not parse, read again in this
+        normaliser's region (after the email country domains): the valid
+        number, or None."""
+        regions: list[str] = []
+        for email in emails:
+            region = tld_region(email.address) if email.valid else None
+            if region and region not in regions:
+                regions.append(region)
+        if self.default_region not in regions:
+            regions.append(self.default_region)
+        text = text.strip()
+        if not text or not _DIGIT.search(text):
+            return None
+        e164 = self._phone_e164(text, regions)
+        return _readable(e164, text) if e164 else None
 
     def _regions(self, record: RawRecord, emails: list[Email]) -> list[str]:
         """Where to read national phone numbers: the address countries, the

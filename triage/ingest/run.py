@@ -24,9 +24,9 @@ from triage.ingest.chunks import splittable
 from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
-from triage.ingest.merge import merge_into, name_org_hash
+from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_hash, refresh_flags
 from triage.ingest.names import name_key
-from triage.ingest.normalize import email_key
+from triage.ingest.normalize import Normalizer, email_key
 from triage.ingest.pool import (
     Batch,
     Preparer,
@@ -34,6 +34,7 @@ from triage.ingest.pool import (
     parallel_batches,
     sequential_batches,
 )
+from triage.ingest.profiles import profile_key
 from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
 from triage.store.codec import Row, decode_row, encode_source_parts
@@ -100,19 +101,38 @@ class FileReport:
 
 
 @dataclass(slots=True)
+class RegionChange:
+    """The deck's phone region changed: its phones that did not parse were
+    read again in the new one."""
+
+    before: str
+    parsed: int = 0  # phones that parse now
+    unparsed: int = 0  # phones that still do not
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"before": self.before, "parsed": self.parsed, "unparsed": self.unparsed}
+
+
+@dataclass(slots=True)
 class ImportReport:
     deck: str
     files: list[FileReport]
     contacts: int = 0
     seconds: float = 0.0
+    region: str = ""
+    region_change: RegionChange | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "deck": self.deck,
             "contacts": self.contacts,
             "seconds": round(self.seconds, 3),
+            "region": self.region,
             "files": [f.as_dict() for f in self.files],
         }
+        if self.region_change is not None:
+            out["region_change"] = self.region_change.as_dict()
+        return out
 
 
 Progress = Callable[[str, int], None]
@@ -182,8 +202,19 @@ def _import_all(
     deferred: list[set[int | signal.Signals]],
 ) -> None:
     deck = store.deck(deck_name) or store.create_deck(deck_name, region)
+    report.region = region
+    if deck.region != region:
+        report.region_change = _change_region(store, deck, region)
     import_id = store.start_import(deck.id, [str(f.path) for f in opened])
-    merger = Merger(store.merge_index(deck.id, email_key, name_org_hash))
+    books = {
+        path: address_book(name, fmt)
+        for path, (name, fmt) in store.writer(deck.id).imported_files().items()
+    }
+    import_paths = frozenset(str(f.path.resolve()) for f in opened)
+    rereads: dict[tuple[int, str], int] = {}  # shared by the files of the import
+    merger = Merger(
+        store.merge_index(deck.id, email_key, name_org_hash, profile_key, FLAG_BITS["name_guessed"])
+    )
     merger.load()
     ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
     if bulk:
@@ -195,7 +226,11 @@ def _import_all(
             if f.format == "invitations":
                 _apply_invitations(store, deck, f, file_report)
             else:
-                _import_file(store, deck, import_id, f, file_report, merger, ranks, progress)
+                path = file_report.path
+                book = address_book(file_report.file, f.format)
+                current = ImportFile(import_id, path, book, import_paths, books, rereads)
+                merger.start_file(current)
+                _import_file(store, deck, current, f, file_report, merger, ranks, progress)
         except FormatError as exc:
             raise ImportFailed(f"{f.path}: {exc}") from None
         except (OSError, UnicodeError) as exc:
@@ -231,20 +266,52 @@ def _open(
         raise ImportFailed(f"{path}: cannot read the file ({exc.strerror or exc})") from None
 
 
+def _change_region(store: Store, deck: Deck, region: str) -> RegionChange:
+    """Make ``region`` the deck's phone region, and read its phones that did
+    not parse again in it (the text as typed is kept for this)."""
+    change = RegionChange(deck.region)
+    writer = store.writer(deck.id)
+    writer.set_region(region)
+    deck.region = region
+    normalize = Normalizer(region)
+    for contact in writer.flagged(FLAG_BITS["phone_unparsed"]):
+        numbers = {p.number for p in contact.phones if p.valid}
+        phones = []
+        for phone in contact.phones:
+            if not phone.valid:
+                parsed = normalize.reread_phone(phone.number, contact.emails)
+                if parsed is not None:
+                    change.parsed += 1
+                    if parsed.number in numbers:
+                        continue
+                    numbers.add(parsed.number)
+                    phone = parsed
+                else:
+                    change.unparsed += 1
+            phones.append(phone)
+        if len(phones) != len(contact.phones) or any(
+            a is not b for a, b in zip(phones, contact.phones, strict=False)
+        ):
+            contact.phones = phones
+            refresh_flags(contact)
+            writer.update(contact)
+    writer.flush()
+    return change
+
+
 def _import_file(
     store: Store,
     deck: Deck,
-    import_id: int,
+    current: ImportFile,
     f: OpenedFile,
     rep: FileReport,
     merger: Merger,
     ranks: _Ranks,
     progress: Progress | None,
 ) -> None:
-    path = rep.path
     writer = store.writer(deck.id)
     flag_values: dict[int, int] = {}  # flags value -> records with it
-    sources = encode_source_parts(rep.file, import_id, path)
+    sources = encode_source_parts(rep.file, current.import_id, current.path)
     next_rank = ranks.next
 
     def add(row: Row) -> int:
@@ -254,8 +321,8 @@ def _import_file(
 
     def merge(found: int, row: Row) -> None:
         contact = writer.get(found)
-        outcome = merge_into(contact, decode_row(row), email_holder)
-        if outcome != "unchanged":
+        outcome, changed = merge_into(contact, decode_row(row), email_holder, current)
+        if changed:
             writer.update(contact)
             merger.index(found, contact)
         setattr(rep, outcome, getattr(rep, outcome) + 1)
@@ -267,7 +334,7 @@ def _import_file(
             rep.rejected.extend(problems)
             for value, n in flags.items():
                 flag_values[value] = flag_values.get(value, 0) + n
-            new += merger.absorb(entries, add, merge)
+            new += merger.absorb(entries, add, merge, writer.get)
             before = rep.records
             rep.records += len(entries)
             if progress is not None and rep.records // 5000 > before // 5000:
@@ -338,12 +405,12 @@ def _apply_invitations(store: Store, deck: Deck, f: OpenedFile, rep: FileReport)
     by_name: dict[str, list[int]] = {}
     for contact in store.iter_contacts(deck.id):
         if contact.profile_url:
-            by_url[_url_key(contact.profile_url)] = contact.id
+            by_url[profile_key(contact.profile_url)] = contact.id
         by_name.setdefault(name_key(contact.name), []).append(contact.id)
     for inv in invites:
         ids: list[int] = []
-        if inv.profile_url and _url_key(inv.profile_url) in by_url:
-            ids = [by_url[_url_key(inv.profile_url)]]
+        if inv.profile_url and profile_key(inv.profile_url) in by_url:
+            ids = [by_url[profile_key(inv.profile_url)]]
         elif inv.full_name:
             candidates = by_name.get(name_key(inv.full_name), [])
             ids = candidates if len(candidates) == 1 else []
@@ -385,18 +452,6 @@ class _Ranks:
             )
         self.count = count + 1
         return self.base | self.rng.getrandbits(16) << 24 | count
-
-
-def _url_key(url: str) -> str:
-    return (
-        url.strip()
-        .rstrip("/")
-        .split("?")[0]
-        .casefold()
-        .removeprefix("https://")
-        .removeprefix("http://")
-        .removeprefix("www.")
-    )
 
 
 def _file_size(path: Path) -> int:

@@ -16,12 +16,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from triage.ingest.decoding import detect_encoding, open_lines
 from triage.ingest.formats import FormatError, open_file
 from triage.ingest.formats.linkedin import looks_like_invitations
 from triage.ingest.formats.tabular import Columns, iter_items, open_table, parse_date
+from triage.ingest.profiles import profile_key
 from triage.model import Problem, RawRecord
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?(?:\.\d+)?\s*([AaPp])?\.?[Mm]?")
@@ -29,23 +29,6 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?(?:\.\d+)?\s*([AaPp])?\.?[Mm]?"
 
 class RecoverError(Exception):
     """A file cannot be used (one line for the user, naming the file)."""
-
-
-def profile_key(url: str) -> str:
-    """A LinkedIn profile URL reduced to ``linkedin.com/in/<slug>``: no
-    scheme, ``www.`` or country prefix, query, fragment or trailing slash,
-    percent escapes decoded, case folded.  Any other URL is only trimmed."""
-    text = url.strip()
-    if not text:
-        return ""
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    host = (parts.hostname or "").casefold()
-    path = unquote(parts.path).rstrip("/").casefold()
-    if host == "linkedin.com" or host.endswith(".linkedin.com"):
-        host = "linkedin.com"
-    return f"{host}{path}"
 
 
 def name_key(*parts: str) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from triage.ingest.profiles import profile_key
 from triage.model import SKIP, Contact, Deck
-from triage.recover.pending import name_key, profile_key
+from triage.recover.pending import name_key
 from triage.store import Store
 from triage.store.recovery import Match
 from triage.walk import Walk, WalkStart, WalkView
@@ -73,7 +74,7 @@ class RecoveryWalk(Walk):
         recovery = self.store.recovery()
         on = not recovery.withdrawn_at(c.id)
         at = recovery.set_withdrawn(c.id, on)
-        self._can_undo = True
+        self._changed()
         who = c.name or "(no name)"
         if not on:
             return self._show(message=f"{who}: the withdrawn stamp is cleared.")

@@ -608,10 +608,12 @@ class Store:
         deck_id: int,
         email_key: Callable[[str], str],
         name_hash: Callable[[str, str], str],
+        url_key: Callable[[str], str],
+        guessed_flag: int,
     ) -> MergeIndex:
         """The deck's merge keys for the import's matching (see
         :class:`MergeIndex`)."""
-        return MergeIndex(self.conn, deck_id, email_key, name_hash)
+        return MergeIndex(self.conn, deck_id, email_key, name_hash, url_key, guessed_flag)
 
     @contextlib.contextmanager
     def page_cache(self, kib: int) -> Iterator[None]:

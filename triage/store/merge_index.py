@@ -1,11 +1,12 @@
 """The merge indexes of an import in SQLite: a deck's people by email,
-phone, name + organisation hash and stable key, as the import's matching
+profile URL, phone, name + organisation hash and stable key, as the import's matching
 (:class:`triage.ingest.matching.Merger`) reads them.
 
-Keys are one string each (``e`` + casefolded email, ``n`` + name hash,
-``k`` + stable key) with one holder; phones keep every holder in order,
-with the name it had then.  Small decks are read once into the matcher's
-dicts (:meth:`MergeIndex.deck_keys`, :meth:`MergeIndex.deck_phones`); past its limit
+Keys are one string each (``e`` + casefolded email, ``u`` + profile URL
+key, ``k`` + stable key) with one holder; phones keep every holder in
+order, with the name it had then, and so do name hashes (``n`` + hash).
+Small decks are read once into the matcher's dicts
+(:meth:`MergeIndex.deck_keys`, :meth:`MergeIndex.deck_holders`); past its limit
 the matcher keeps them here instead, in two tables of SQLite's temporary
 database on the import's connection (:meth:`MergeIndex.spill`), whose pages
 are held to the temp cache and spill to an unlinked temporary file, and asks
@@ -32,17 +33,19 @@ _TABLES = (
 _DECK_KEYS = (
     "SELECT 'e' || triage_email_key(json_extract(j.value, '$[0]')), c.id"
     " FROM contacts c, json_each(c.emails) j WHERE c.deck_id = ? ORDER BY c.id, j.key",
-    "SELECT 'n' || triage_name_hash(c.name, c.org), c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND c.emails = '[]' AND NOT EXISTS"
-    " (SELECT 1 FROM json_each(c.phones) j WHERE json_extract(j.value, '$[1]'))"
-    " ORDER BY c.id",
-    "SELECT 'k' || c.key, c.id FROM contacts c"
-    " WHERE c.deck_id = ? AND (instr(c.key, '@') = 0 OR instr(c.key, '#') > 0)",
+    "SELECT 'u' || triage_url_key(c.profile_url), c.id FROM contacts c"
+    " WHERE c.deck_id = ? AND c.profile_url != '' ORDER BY c.id",
+    "SELECT 'k' || c.key, c.id FROM contacts c WHERE c.deck_id = ? AND"
+    " (instr(c.key, '@') = 0 OR instr(c.key, '#') > 0 OR substr(c.key, 1, 2) IN ('u:', 'h:'))",
 )
-_DECK_PHONES = (
+# Phones and name + organisation hashes, with every holder in order (a
+# name guessed from an address does not count: see triage.ingest.merge).
+_DECK_HOLDERS = (
     "SELECT json_extract(j.value, '$[0]'), c.id, c.name"
     " FROM contacts c, json_each(c.phones) j"
-    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key"
+    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key",
+    "SELECT 'n' || triage_name_hash(CASE WHEN c.flags & ? THEN '' ELSE c.name END, c.org),"
+    " c.id, '' FROM contacts c WHERE c.deck_id = ? ORDER BY c.id",
 )
 _SELECT_ONE = "SELECT key, id FROM temp.merge_one WHERE key IN (SELECT value FROM json_each(?))"
 _SELECT_PHONES = (
@@ -67,12 +70,16 @@ class MergeIndex:
         deck_id: int,
         email_key: Callable[[str], str],
         name_hash: Callable[[str, str], str],
+        url_key: Callable[[str], str],
+        guessed_flag: int,
     ) -> None:
         self.conn = conn
         self.deck_id = deck_id
         self.spilled = False
+        self.guessed_flag = guessed_flag
         conn.create_function("triage_email_key", 1, email_key, deterministic=True)
         conn.create_function("triage_name_hash", 2, name_hash, deterministic=True)
+        conn.create_function("triage_url_key", 1, url_key, deterministic=True)
 
     def people(self) -> int:
         """How many people the deck holds already."""
@@ -89,9 +96,12 @@ class MergeIndex:
         for select in _DECK_KEYS:
             yield from self.conn.execute(select, (self.deck_id,))
 
-    def deck_phones(self) -> Iterator[tuple[str, int, str]]:
-        """(number, id, name) of every valid phone stored, in order."""
-        yield from self.conn.execute(_DECK_PHONES, (self.deck_id,))
+    def deck_holders(self) -> Iterator[tuple[str, int, str]]:
+        """(number, id, name) of every valid phone stored, in order; then
+        (``n`` + name hash, id, "") of every person."""
+        phones, names = _DECK_HOLDERS
+        yield from self.conn.execute(phones, (self.deck_id,))
+        yield from self.conn.execute(names, (self.guessed_flag, self.deck_id))
 
     # -- or kept in SQLite -------------------------------------------------------
 
@@ -117,10 +127,10 @@ class MergeIndex:
                 conn.execute(
                     "INSERT OR IGNORE INTO temp.merge_one (key, id) " + select, (self.deck_id,)
                 )
-            conn.execute(
-                "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) " + _DECK_PHONES,
-                (self.deck_id,),
-            )
+            by_phone, by_name = _DECK_HOLDERS
+            insert = "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) "
+            conn.execute(insert + by_phone, (self.deck_id,))
+            conn.execute(insert + by_name, (self.guessed_flag, self.deck_id))
 
     def write(self, one: Iterable[tuple[str, int]], phones: Iterable[tuple[str, int, str]]) -> None:
         """Add keys and phone holders (a key already held keeps its holder)."""

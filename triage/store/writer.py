@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from triage.model import Contact
@@ -84,6 +85,38 @@ class ContactWriter:
         if contact.id not in self.pending:
             self.held[contact.id] = contact
             self.dirty.add(contact.id)
+
+    def set_region(self, region: str) -> None:
+        """The deck's phone region from now on (``import --region``)."""
+        self.conn.execute("UPDATE decks SET region = ? WHERE id = ?", (region, self.deck_id))
+
+    def flagged(self, flag: int) -> list[Contact]:
+        """The deck's people with this flag bit (read for an update: pass
+        them to :meth:`update`)."""
+        rows = self.conn.execute(
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE deck_id = ? AND flags & ? ORDER BY id",
+            (self.deck_id, flag),
+        ).fetchall()
+        contacts = decode_contacts(rows)
+        for contact in contacts:
+            self.held[contact.id] = contact
+        return contacts
+
+    def imported_files(self) -> dict[str, tuple[str, str]]:
+        """Full path -> (file name, format) of every contact file the deck's
+        earlier imports read, from their reports (the latest wins)."""
+        files: dict[str, tuple[str, str]] = {}
+        for (report,) in self.conn.execute(
+            "SELECT report FROM imports WHERE deck_id = ? ORDER BY id", (self.deck_id,)
+        ):
+            try:
+                data = json.loads(report)
+            except ValueError:
+                continue
+            for f in data.get("files", []) if isinstance(data, dict) else []:
+                if isinstance(f, dict) and isinstance(f.get("path"), str):
+                    files[f["path"]] = (str(f.get("file", "")), str(f.get("format", "")))
+        return files
 
     def flush(self) -> None:
         conn = self.conn
