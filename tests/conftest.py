@@ -202,13 +202,23 @@ def make_app(
     store_deck: tuple[Store, Deck],
 ) -> Callable[..., object]:
     """``make_app(order="name", config=Config(...))`` → a ReviewApp on deck ``t``
-    with the cursor blink off (stable screenshots)."""
+    with the cursor blink off (stable screenshots), walking every card;
+    ``flt=None``: the default walk, which leaves out the three people an
+    upload cannot invite (Ada is connected, Barbara and Ken have no usable
+    email)."""
+    from triage.model import ALL, WalkFilter
     from triage.ui.app import ReviewApp
+    from triage.ui.start import StartLookup
 
     store, deck = store_deck
 
-    def make(order: str = "name", config: Config | None = None) -> ReviewApp:
-        return ReviewApp(store, deck, order=order, config=config or Config(), cursor_blink=False)
+    def make(
+        order: str = "name", config: Config | None = None, flt: WalkFilter | None = ALL
+    ) -> ReviewApp:
+        start = StartLookup(store, deck, order, thread=False, flt=flt)
+        return ReviewApp(
+            store, deck, order=order, config=config or Config(), cursor_blink=False, start=start
+        )
 
     return make
 

@@ -151,7 +151,7 @@ async def test_filter_walks_only_within_it(
         assert any(label.startswith("flag: merged") for label in labels)
         merged = next(i for i, label in enumerate(labels) if label.startswith("flag: merged"))
         app.screen.query_one(OptionList).highlighted = merged
-        await pilot.press("enter")
+        await pilot.press("space", "enter")  # tick it, show its cards
         screen = review_screen(app)
         assert screen.flt == WalkFilter("flag", "merged")
         assert screen.current_id == ADA

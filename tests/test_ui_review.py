@@ -10,6 +10,7 @@ from textual import events
 
 from triage.config import Config
 from triage.model import WalkFilter
+from triage.ui.start import StartLookup
 from triage.store import Store
 from triage.ui.app import ReviewApp
 from triage.ui.review_screen import ReviewScreen
@@ -182,7 +183,8 @@ async def test_resume_and_undo_after_a_restart(
     data_dir: Any, store_deck: tuple[Store, Any]
 ) -> None:
     store, deck = store_deck
-    app = ReviewApp(store, deck, order="name", cursor_blink=False)
+    everyone = StartLookup(store, deck, "name", thread=False, flt=WalkFilter())
+    app = ReviewApp(store, deck, order="name", cursor_blink=False, start=everyone)
     async with app.run_test() as pilot:
         await pilot.press("a", "a", "right")
     store.close()

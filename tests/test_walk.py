@@ -16,9 +16,20 @@ from typing import Any
 
 import pytest
 
-from triage.model import ALL, FLAG_BITS, FLAGS, Contact, Deck, WalkFilter
+from triage.model import (
+    ALL,
+    BLOCKED,
+    FLAG_BITS,
+    FLAGS,
+    UPLOAD_WALK,
+    UPLOADABLE,
+    Contact,
+    Deck,
+    WalkFilter,
+)
 from triage.store import Store
-from triage.walk import CHECKPOINT_EVERY, Walk, WalkView
+from triage.vocab import filter_label
+from triage.walk import CHECKPOINT_EVERY, Walk, WalkView, find_start
 
 # The sample deck (tests/conftest.py) in name order.
 ACME, ADA, ALAN, BARBARA, DENNIS, GRACE, GUIDO, KATHERINE, KEN, LINUS = (
@@ -88,10 +99,21 @@ def check(store: Store, deck: Deck, walk: Walk, view: WalkView) -> None:
         assert view.position == f"card – of {view.total} (this one is outside the filter)"
 
 
+def everyone(store: Store, deck: Deck, order: str = "name") -> Walk:
+    """The walk of every card (the default walk leaves out the people an
+    upload cannot invite: Ada is connected, Ken has no usable email)."""
+    return Walk(store, deck, order=order, start=find_start(store, deck, order, ALL))
+
+
+def name_of(store: Store, contact_id: int) -> str:
+    """How the walk's messages name a card."""
+    return store.contact(contact_id).name or "(no name)"
+
+
 def fresh_walk(store: Store, deck: Deck, order: str = "name") -> Walk:
     store.set_cursor(deck.id, None)
     store.prepare_order(deck, order)
-    return Walk(store, deck, order=order)
+    return everyone(store, deck, order)
 
 
 # -- durability -----------------------------------------------------------------
@@ -153,11 +175,16 @@ FILTERS = [
     WalkFilter("skip"),
     WalkFilter("tag", "vip"),
     WalkFilter("flag", "no_email"),
+    UPLOAD_WALK,
+    WalkFilter(reach=BLOCKED),
+    WalkFilter(decisions=["undecided", "skip"], tags=["vip", "mentor"]),
+    WalkFilter(flags=["merged", "role_address"], reach=UPLOADABLE),
+    WalkFilter(decisions=["undecided"], sources=["work.csv"]),
 ]
 
 
 @pytest.mark.parametrize("order", ["event", "name", "company", "source"])
-@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: f"{f.kind}-{f.value}")
+@pytest.mark.parametrize("flt", FILTERS, ids=filter_label)
 def test_the_place_in_the_walk_is_always_right(
     store_deck: tuple[Store, Deck], order: str, flt: WalkFilter
 ) -> None:
@@ -166,6 +193,7 @@ def test_the_place_in_the_walk_is_always_right(
     store, deck = store_deck
     for cid in VIP:
         store.set_tag(cid, "vip", True)
+    store.set_tag(DENNIS, "mentor", True)
     for cid, decision in ((ALAN, "skip"), (DENNIS, "skip"), (KEN, "invite"), (TIM, "invite")):
         store.decide(cid, decision)
     store.decide(MARGARET, "skip")
@@ -337,7 +365,7 @@ def test_undo_clears_a_filter_the_card_is_not_in(store_deck: tuple[Store, Deck])
     view = walk.undo()
     assert walk.filter == ALL
     assert (view.contact and view.contact.id, view.index) == (ACME, 0)
-    assert view.message == "Undone: decision on Acme Corp (now undecided)"
+    assert view.message == f"Undone: decision on {name_of(store, ACME)} (now undecided)"
 
 
 def person(**kw: Any) -> Contact:
@@ -399,7 +427,7 @@ def test_undo_across_a_reopen(store_deck: tuple[Store, Deck], data_dir: Path) ->
     try:
         deck2 = again.deck(deck.name)
         assert deck2 is not None
-        walk2 = Walk(again, deck2, order="name")
+        walk2 = everyone(again, deck2)
         view = walk2.view
         assert (view.contact and view.contact.id, view.index, view.can_undo) == (BARBARA, 3, True)
         view = walk2.undo()
@@ -483,7 +511,7 @@ def test_notes(store_deck: tuple[Store, Deck]) -> None:
     view = walk.set_note("")
     assert view.message == "Note removed."
     view = walk.undo()
-    assert view.message == "Undone: note change on Acme Corp"
+    assert view.message == f"Undone: note change on {name_of(store, ACME)}"
     assert store.contact(ACME).note == "Hi Acme"
 
 
@@ -524,7 +552,7 @@ def test_a_recovery_deck_words_its_decisions(store_deck: tuple[Store, Deck]) -> 
     walk.step(-1)
     walk.decide("invite")  # then kept
     view = walk.undo()
-    assert view.message == "Undone: decision on Acme Corp (now to withdraw)"
+    assert view.message == f"Undone: decision on {name_of(store, ACME)} (now to withdraw)"
     view = walk.apply_filter(WalkFilter("skip"))
     assert view.filter_label == "to withdraw"
     assert view.walk_label == "filter: to withdraw · order: name"
@@ -591,3 +619,225 @@ def test_the_walk_never_imports_textual() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- the walk of the people an upload can invite ------------------------------------
+
+
+def test_the_default_walk_holds_the_people_an_upload_can_invite(
+    store_deck: tuple[Store, Deck],
+) -> None:
+    """Ada is already connected, Barbara has no email and Ken no valid one:
+    the default walk leaves them out, says how many, and f reaches them."""
+    store, deck = store_deck
+    store.set_cursor(deck.id, None)
+    store.prepare_order(deck, "name")
+    walk = Walk(store, deck, order="name")
+    view = walk.view
+    assert walk.filter == UPLOAD_WALK and view.filter_label == "can be invited"
+    assert (view.total, view.cannot_upload, view.counts.contacts) == (10, 3, 13)
+    assert view.walk_label == "filter: can be invited · 3 outside (f) · order: name"
+    seen = [view.contact.id if view.contact else None]
+    for _ in range(12):
+        view = walk.step(+1)
+        seen.append(view.contact.id if view.contact else None)
+    assert not {ADA, BARBARA, KEN} & set(seen)
+    assert seen[:3] == [ACME, ALAN, DENNIS]
+    assert view.message == "This is the last card."
+    # Deciding goes to the next undecided card of the walk, over Ada.
+    walk.goto(1)
+    view = walk.decide("skip")
+    assert (view.contact and view.contact.id, view.index) == (ALAN, 1)
+    view = walk.apply_filter(WalkFilter(reach=BLOCKED))  # the next one after Alan
+    assert view.contact is not None and view.contact.id == BARBARA
+    assert (view.total, view.filter_label) == (3, "cannot be invited by upload")
+    assert walk.step(+1).contact.id == KEN  # type: ignore[union-attr]
+    assert walk.step(-1).contact.id == BARBARA  # type: ignore[union-attr]
+    assert walk.step(-1).contact.id == ADA  # type: ignore[union-attr]
+    check(store, deck, walk, walk.view)
+
+
+def test_inviting_someone_an_upload_cannot_carry_warns_at_once(
+    store_deck: tuple[Store, Deck],
+) -> None:
+    store, deck = store_deck
+    walk = fresh_walk(store, deck)
+    view = walk.decide("invite")  # Acme: an address, can go
+    assert view.message == "" and not view.warning
+    assert view.contact is not None and view.contact.id == ADA
+    view = walk.decide("invite")  # Ada: connected already
+    assert view.warning
+    assert view.message == (
+        "Invited Ada Lovelace, but a LinkedIn upload cannot carry them (already connected)."
+    )
+    assert store.contact(ADA).decision == "invite"  # the person decides
+    walk.goto(9)
+    assert walk.view.contact is not None and walk.view.contact.id == KEN
+    view = walk.decide("invite")
+    assert view.warning and "(no email)" in view.message
+    assert store.contact(KEN).decision == "invite"
+    view = walk.decide("skip")  # a skip says nothing
+    assert view.message == ""
+
+
+def test_everyone_in_the_default_walk_decided_opens_the_summary(
+    store_deck: tuple[Store, Deck],
+) -> None:
+    store, deck = store_deck
+    store.set_cursor(deck.id, None)
+    walk = Walk(store, deck, order="name")
+    for _ in range(9):
+        assert not walk.decide("skip").summary
+    view = walk.decide("skip")  # the 10th: Ada, Barbara and Ken are undecided, outside it
+    assert view.summary
+    assert "3 others are one filter away (f)" in view.message
+    assert store.counts(deck.id).undecided == 3
+
+
+@pytest.mark.parametrize("order", ["event", "name"])
+def test_combined_filters_keep_the_place_right(store_deck: tuple[Store, Deck], order: str) -> None:
+    """A decision × tag × flag × source filter: the cards are those the
+    matching rule picks, in walk order, and the place follows each move."""
+    store, deck = store_deck
+    for cid in VIP:
+        store.set_tag(cid, "vip", True)
+    store.set_tag(ADA, "Mentor", True)
+    store.decide(TIM, "skip")
+    walk = fresh_walk(store, deck, order)
+    flt = WalkFilter(decisions=["undecided", "skip"], tags=["vip", "mentor"], reach=UPLOADABLE)
+    assert filter_label(flt) == "undecided or skipped · tag: mentor or vip · can be invited"
+    view = walk.apply_filter(flt)
+    expected = in_order(store, deck, order, flt)
+    # Not Ada (connected), Barbara or Ken (no usable email).
+    assert sorted(expected) == sorted([GRACE, TIM, ALAN])
+    assert view.total == 3
+    check(store, deck, walk, view)
+    for key in "jjkasjjkuj":
+        if key == "j":
+            view = walk.step(+1)
+        elif key == "k":
+            view = walk.step(-1)
+        elif key == "a":
+            view = walk.decide("invite")  # leaves the filter: the next card takes its place
+        elif key == "s":
+            view = walk.decide("skip")
+        else:
+            view = walk.undo()
+        check(store, deck, walk, view)
+    by_source = walk.apply_filter(WalkFilter("source", "work.csv"))
+    assert by_source.total == len(in_order(store, deck, order, WalkFilter("source", "work.csv")))
+    check(store, deck, walk, by_source)
+
+
+def test_an_import_while_the_walk_is_open_is_seen_at_the_next_card(
+    store_deck: tuple[Store, Deck], data_dir: Path, tmp_path: Path
+) -> None:
+    from triage.ingest.run import run_import
+
+    store, deck = store_deck
+    walk = Walk(store, deck, order="event")
+    before = walk.view
+    assert before.counts.contacts == 13
+    newcomers = tmp_path / "new.vcf"
+    newcomers.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Zoë Müller\nEMAIL:zoe@new-example.com\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:No Mail\nTEL:+1 202 555 0100\nEND:VCARD\n",
+        encoding="utf-8",
+    )
+    other = Store.open(data_dir)  # another process, as `triage import` is
+    try:
+        run_import(other, deck.name, [newcomers], region="US")
+    finally:
+        other.close()
+    view = walk.step(+1)
+    assert (view.counts.contacts, view.cannot_upload) == (15, before.cannot_upload + 1)
+    assert view.total == before.total + 1
+    found = walk.search("zoe muller")
+    assert [c.name for c in found] == ["Zoë Müller"]
+    view = walk.jump(found[0].id)
+    assert view.index == view.total - 1  # new people join after everyone
+    check(store, deck, walk, view)
+
+
+# -- redo ---------------------------------------------------------------------------
+
+
+def test_redo_makes_again_what_undo_undid_and_says_when_there_is_nothing(
+    store_deck: tuple[Store, Deck], second: sqlite3.Connection
+) -> None:
+    store, deck = store_deck
+    walk = fresh_walk(store, deck)
+    assert walk.redo().message == "Nothing to redo."
+    walk.decide("invite")  # Acme
+    walk.toggle_tag("mentor")  # on Ada
+    walk.set_note("Hello")
+    for _ in range(3):
+        walk.undo()
+    assert walk.view.can_redo
+    assert store.contact(ACME).decision == "undecided" and store.tags_of(ADA) == []
+    view = walk.redo()
+    assert view.message == f"Redone: decision on {name_of(store, ACME)} (now invited)"
+    assert committed(second, ACME) == ("invite", True)
+    view = walk.redo()
+    assert view.message == "Redone: tag 'mentor' on Ada Lovelace"
+    assert store.tags_of(ADA) == ["mentor"]
+    view = walk.redo()
+    assert view.message == "Redone: note change on Ada Lovelace"
+    assert second.execute("SELECT note FROM contacts WHERE id = ?", (ADA,)).fetchone() == ("Hello",)
+    assert not view.can_redo
+    assert walk.redo().message == "Nothing to redo."
+    assert walk.undo().message == "Undone: note change on Ada Lovelace"
+
+
+def test_redo_survives_a_reopen(store_deck: tuple[Store, Deck], data_dir: Path) -> None:
+    store, deck = store_deck
+    walk = fresh_walk(store, deck)
+    walk.decide("invite")  # Acme
+    walk.decide("skip")  # Ada
+    walk.undo()
+    walk.undo()
+    store.close()
+    again = Store.open(data_dir)
+    try:
+        deck2 = again.deck(deck.name)
+        assert deck2 is not None
+        walk2 = everyone(again, deck2)
+        assert walk2.view.can_redo
+        acme = name_of(again, ACME)
+        assert walk2.redo().message == f"Redone: decision on {acme} (now invited)"
+        assert walk2.redo().message == "Redone: decision on Ada Lovelace (now skipped)"
+        assert (again.contact(ACME).decision, again.contact(ADA).decision) == ("invite", "skip")
+    finally:
+        again.close()
+    third = Store.open(data_dir)
+    try:
+        assert (third.contact(ACME).decision, third.contact(ADA).decision) == ("invite", "skip")
+        assert not third.can_redo(deck.id) and third.can_undo(deck.id)
+    finally:
+        third.close()
+
+
+def test_a_new_change_after_an_undo_clears_what_could_be_redone(
+    store_deck: tuple[Store, Deck],
+) -> None:
+    store, deck = store_deck
+    walk = fresh_walk(store, deck)
+    walk.decide("invite")  # Acme
+    walk.decide("invite")  # Ada
+    walk.undo()  # Ada
+    walk.undo()  # Acme
+    assert store.can_redo(deck.id)
+    view = walk.decide("skip")  # Acme skipped instead: a new change
+    assert not view.can_redo and not store.can_redo(deck.id)
+    assert walk.redo().message == "Nothing to redo."
+    assert (store.contact(ACME).decision, store.contact(ADA).decision) == ("skip", "undecided")
+    # Undo still walks back over every change in force.
+    acme = name_of(store, ACME)
+    assert walk.undo().message == f"Undone: decision on {acme} (now undecided)"
+    assert walk.undo().message == "Nothing to undo."
+    # A tag is a change too.
+    walk.goto(1)
+    walk.toggle_tag("vip")
+    walk.undo()
+    walk.toggle_tag("other")
+    assert walk.redo().message == "Nothing to redo."

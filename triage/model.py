@@ -9,6 +9,7 @@ Textual.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,33 +164,134 @@ class Deck:
     kind: str = "address_book"  # or "recovery" (triage.vocab.DECK_KINDS)
 
 
-@dataclass(slots=True, frozen=True)
-class WalkFilter:
-    """Which cards the walk shows: ``all``, ``undecided``, ``invite``,
-    ``skip``, ``tag`` (value = tag name) or ``flag`` (value = flag name)."""
+# Flags that keep a person out of a LinkedIn upload: nobody to send it to
+# (no valid email), or nothing to send (already connected, already invited).
+# The default walk is the people with none of them.
+UPLOAD_BLOCKERS = ("no_email", "connected", "invited")
+UPLOAD_BLOCKED = sum(FLAG_BITS[f] for f in UPLOAD_BLOCKERS)
 
-    kind: str = "all"
-    value: str = ""
+# The walk's reach: everyone (""), the people an upload can invite, or the
+# people it cannot.
+UPLOADABLE = "upload"
+BLOCKED = "outside"
+REACHES = ("", UPLOADABLE, BLOCKED)
+
+
+@dataclass(slots=True, frozen=True, init=False)
+class WalkFilter:
+    """Which cards the walk shows: every criterion given must hold (a card
+    with any of the decisions, any of the tags, any of the flags, from any of
+    the source files, within the reach); an empty criterion holds for all.
+
+    ``WalkFilter("skip")``, ``WalkFilter("tag", "vip")``,
+    ``WalkFilter("flag", "merged")``, ``WalkFilter("source", "google.csv")``
+    are one criterion; the keywords give several.  :meth:`matches` is the
+    rule the store's SQL applies (``triage.store.database._filter_sql``)."""
+
+    decisions: frozenset[str]
+    tags: frozenset[str]
+    flags: frozenset[str]
+    sources: frozenset[str]
+    reach: str
+
+    def __init__(
+        self,
+        kind: str = "all",
+        value: str = "",
+        *,
+        decisions: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        flags: Iterable[str] = (),
+        sources: Iterable[str] = (),
+        reach: str = "",
+    ) -> None:
+        decided, tagged, flagged, files = set(decisions), set(tags), set(flags), set(sources)
+        if kind in DECISIONS:
+            decided.add(kind)
+        elif kind == "tag":
+            tagged.add(value)
+        elif kind == "flag":
+            flagged.add(value)
+        elif kind == "source":
+            files.add(value)
+        elif kind != "all":
+            raise ValueError(f"unknown filter {kind}")
+        if not decided <= set(DECISIONS):
+            raise ValueError(f"unknown decision in {sorted(decided)}")
+        if not flagged <= set(FLAGS):
+            raise ValueError(f"unknown flag in {sorted(flagged)}")
+        if reach not in REACHES:
+            raise ValueError(f"unknown reach {reach}")
+        if decided == set(DECISIONS):
+            decided = set()  # any decision: no criterion
+        set_ = object.__setattr__
+        set_(self, "decisions", frozenset(decided))
+        set_(self, "tags", frozenset(tagged))
+        set_(self, "flags", frozenset(flagged))
+        set_(self, "sources", frozenset(files))
+        set_(self, "reach", reach)
+
+    @property
+    def reach_only(self) -> bool:
+        """No criterion but the reach: the walk of everyone (it may leave out
+        the people an upload cannot invite), where a decision goes on to the
+        next undecided card."""
+        return not (self.decisions or self.tags or self.flags or self.sources)
+
+    @property
+    def counted(self) -> bool:
+        """Its total follows from the counts by decision (no COUNT query)."""
+        return not (self.tags or self.flags or self.sources or self.reach)
+
+    @property
+    def flag_mask(self) -> int:
+        return sum(FLAG_BITS[f] for f in self.flags)
 
     def matches(self, c: Contact) -> bool:
         """Whether ``c`` is a card of this walk: the rule the store's SQL
         applies (``triage.store.database._filter_sql``), tag names compared
         as SQLite's NOCASE compares them (ASCII letters only)."""
-        kind = self.kind
-        if kind == "all":
-            return True
-        if kind in DECISIONS:
-            return c.decision == kind
-        if kind == "tag":
-            wanted = self.value.translate(_ASCII_LOWER)
-            return any(t.translate(_ASCII_LOWER) == wanted for t in c.tags)
-        if kind == "flag":
-            return bool(c.flags & FLAG_BITS[self.value])
-        raise ValueError(f"unknown filter {kind}")
+        if self.decisions and c.decision not in self.decisions:
+            return False
+        if self.reach and (c.flags & UPLOAD_BLOCKED == 0) != (self.reach == UPLOADABLE):
+            return False
+        if self.flags and not c.flags & self.flag_mask:
+            return False
+        if self.tags:
+            wanted = {t.translate(_ASCII_LOWER) for t in self.tags}
+            if not any(t.translate(_ASCII_LOWER) in wanted for t in c.tags):
+                return False
+        return not self.sources or any(s.file in self.sources for s in c.sources)
+
+    def with_reach(self, reach: str) -> WalkFilter:
+        return WalkFilter(
+            decisions=self.decisions,
+            tags=self.tags,
+            flags=self.flags,
+            sources=self.sources,
+            reach=reach,
+        )
+
+
+def upload_blockers(c: Contact) -> list[str]:
+    """The flags that keep ``c`` out of a LinkedIn upload (none: it can go)."""
+    return [f for f in UPLOAD_BLOCKERS if c.flags & FLAG_BITS[f]]
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 ALL = WalkFilter()
+# The default walk of an address book: the people an upload can invite.
+UPLOAD_WALK = WalkFilter(reach=UPLOADABLE)
+
+
+@dataclass(slots=True, frozen=True)
+class DeckContents:
+    """What a deck holds that deleting it loses."""
+
+    people: int
+    decisions: int
+    tags: int
+    notes: int
 
 
 @dataclass(slots=True)

@@ -37,6 +37,13 @@ FLAG_LABELS: Final[dict[str, str]] = {
 }
 assert tuple(FLAG_LABELS) == FLAGS
 
+# How the filter chooser and the header name the walk's reach: the people a
+# LinkedIn upload can invite (the default walk), or the others.
+REACH_LABELS: Final[dict[str, str]] = {
+    "upload": "can be invited",
+    "outside": "cannot be invited by upload",
+}
+
 # Walk orders (the first is the default).
 ORDERS: Final = ("event", "name", "company", "source")
 ORDER_LABELS: Final[dict[str, str]] = {
@@ -65,6 +72,7 @@ def orders_for(kind: str) -> tuple[str, ...]:
 def order_label(order: str) -> str:
     return ORDER_LABELS.get(order) or SENT_ORDER_LABELS.get(order, order)
 
+
 # What `triage import --format` reads, and how the report names it.
 IMPORT_FORMATS: Final[dict[str, str]] = {
     "google": "Google CSV",
@@ -89,14 +97,21 @@ EXPORT_FORMATS: Final[dict[str, str]] = {
 
 def filter_label(flt: WalkFilter, kind: str = "address_book") -> str:
     """``all``, ``invited``, ``tag: work``, ``flag: no email`` (``kept`` in a
-    recovery deck)."""
-    if flt.kind == "flag":
-        return f"flag: {FLAG_LABELS.get(flt.value, flt.value)}"
-    if flt.kind in DECISION_WORDS:
-        return DECIDED_WORDS[kind][flt.kind]
-    if flt.kind == "all":
-        return "all"
-    return f"{flt.kind}: {flt.value}"
+    recovery deck); several criteria joined: ``undecided · tag: work or
+    berlin · can be invited``."""
+    parts: list[str] = []
+    if flt.decisions:
+        words = DECIDED_WORDS[kind]
+        parts.append(" or ".join(words[d] for d in DECISION_WORDS if d in flt.decisions))
+    if flt.tags:
+        parts.append("tag: " + " or ".join(sorted(flt.tags, key=str.casefold)))
+    if flt.flags:
+        parts.append("flag: " + " or ".join(FLAG_LABELS[f] for f in FLAG_LABELS if f in flt.flags))
+    if flt.sources:
+        parts.append("from: " + " or ".join(sorted(flt.sources)))
+    if flt.reach:
+        parts.append(REACH_LABELS[flt.reach])
+    return " · ".join(parts) or "all"
 
 
 def command(*words: str) -> str:

@@ -31,21 +31,25 @@ from dataclasses import dataclass, field
 
 from triage.model import (
     ALL,
-    DECISIONS,
     INVITE,
     SKIP,
     UNDECIDED,
+    UPLOAD_WALK,
+    UPLOADABLE,
+    Change,
     Contact,
     Counts,
     Deck,
     DeckStatus,
     WalkFilter,
+    upload_blockers,
 )
 from triage.store import Store
 from triage.vocab import (
     DECIDED_WORDS,
     DECISION_VERBS,
     DECK_KINDS,
+    FLAG_LABELS,
     command,
     filter_label,
     order_label,
@@ -67,6 +71,9 @@ class WalkView:
     ``revision`` grows each time the card is (re)read, so a view with the
     revision of the one before only brings a ``message``.  ``summary``: the
     last undecided card is decided, the summary is to open.
+    ``cannot_upload``: how many people of the deck an upload cannot invite
+    (no usable email, already connected or invited), the ones the default
+    walk leaves out (0 in a recovery deck).
     """
 
     deck: str
@@ -83,6 +90,8 @@ class WalkView:
     message: str = ""
     warning: bool = False
     summary: bool = False
+    can_redo: bool = False
+    cannot_upload: int = 0
 
     @property
     def outside(self) -> bool:
@@ -104,7 +113,15 @@ class WalkView:
 
     @property
     def walk_label(self) -> str:
-        return f"filter: {self.filter_label} · order: {self.order}"
+        return f"filter: {self.filter_label}{self.outside_note} · order: {self.order}"
+
+    @property
+    def outside_note(self) -> str:
+        """`` · 107 outside (f)`` when the walk leaves out people an upload
+        cannot invite: they are one filter away."""
+        if self.filter.reach != UPLOADABLE or not self.cannot_upload:
+            return ""
+        return f" · {self.cannot_upload:,} outside (f)"
 
     @property
     def empty_text(self) -> str:
@@ -114,6 +131,12 @@ class WalkView:
                 f"Deck '{self.deck}' has no contacts yet. Import some with:\n"
                 f"  {command('import', 'FILE', '--deck', self.deck)}"
             )
+        if self.filter.reach == UPLOADABLE and self.counts.contacts == self.cannot_upload:
+            return (
+                f"Nobody in deck '{self.deck}' can be invited by an upload (no usable email,"
+                f" already connected or invited). Press f to walk the {self.cannot_upload:,}"
+                " others."
+            )
         return f"No card matches the filter '{self.filter_label}'. Press f."
 
     def verb(self, decision: str) -> str:
@@ -121,21 +144,35 @@ class WalkView:
         return DECISION_VERBS[self.kind][decision]
 
 
+def default_filter(kind: str) -> WalkFilter:
+    """Where a walk starts: in an address book, the people an upload can
+    invite (the others are one filter away); a recovery deck, everyone."""
+    return UPLOAD_WALK if kind == DECK_KINDS[0] else ALL
+
+
 @dataclass(slots=True)
 class WalkStart:
     """Where a walk resumes: the card (None: the deck is empty), its place in
-    the unfiltered walk, and what the first view needs."""
+    the walk of ``filter``, and what the first view needs."""
 
     contact: Contact | None
     index: int | None
     can_undo: bool
     tags: list[str] = field(default_factory=list)
+    can_redo: bool = False
+    filter: WalkFilter = ALL
 
 
-def find_start(store: Store, deck: Deck, order: str) -> WalkStart:
-    """The card the cursor points at, else the first undecided card, else
-    the first card; the counts are cached by the store on the way."""
+def find_start(store: Store, deck: Deck, order: str, flt: WalkFilter | None = None) -> WalkStart:
+    """The card the cursor points at, else the first undecided card of the
+    walk, else its first card; the counts are cached by the store on the
+    way.  ``flt``: the walk to start (the deck kind's default); when it holds
+    nobody, the walk of everyone."""
     deck_id = deck.id
+    if flt is None:
+        flt = default_filter(deck.kind)
+    if flt != ALL and store.walk_count(deck_id, flt) == 0:
+        flt = ALL
     contact: Contact | None = None
     cursor = store.cursor(deck_id)
     if cursor is not None:
@@ -147,13 +184,22 @@ def find_start(store: Store, deck: Deck, order: str) -> WalkStart:
             if found.deck_id == deck_id:
                 contact = found
     if contact is None:
-        first = store.next_undecided(deck_id, order, None)
+        first = store.next_undecided(deck_id, order, None, flt)
         if first is None:
-            first = store.walk_first(deck_id, order)
+            first = store.walk_first(deck_id, order, flt)
         contact = store.contact(first) if first is not None else None
-    index = store.walk_index(deck_id, order, ALL, contact.id) if contact is not None else None
+    index = None
+    if contact is not None and flt.matches(contact):
+        index = store.walk_index(deck_id, order, flt, contact.id)
     store.counts(deck_id)  # cached by the store: every view reads it
-    return WalkStart(contact, index, store.can_undo(deck_id), store.deck_tags(deck_id))
+    return WalkStart(
+        contact,
+        index,
+        store.can_undo(deck_id),
+        store.deck_tags(deck_id),
+        store.can_redo(deck_id),
+        flt,
+    )
 
 
 class Walk:
@@ -176,12 +222,13 @@ class Walk:
         self.deck = deck
         self.kind = kind
         self._order = order
-        self._filter: WalkFilter = ALL
         if start is None:
-            start = find_start(store, deck, order)
+            start = find_start(store, deck, order, default_filter(kind))
+        self._filter: WalkFilter = start.filter
         self._current: int | None = start.contact.id if start.contact is not None else None
         self._contact: Contact | None = start.contact
         self._can_undo = start.can_undo
+        self._can_redo = start.can_redo
         self._tags = tuple(start.tags)
         # The current card's place when known without a COUNT, and the totals
         # of tag/flag filters (COUNT queries, slow on big decks).
@@ -189,9 +236,10 @@ class Walk:
         self._totals: dict[WalkFilter, int] = {}
         # The card after the current one in the unfiltered walk, once read by
         # prefetch(): (current card, order, next card's id, next card).
-        self._next: tuple[int, str, int | None, Contact | None] | None = None
+        self._next: tuple[int, str, WalkFilter, int | None, Contact | None] | None = None
         self._revision = 0
         self._checkpointed = 0
+        store.changed_elsewhere()  # from now on, an import elsewhere is noticed
         self._view = self._show(start.index, contact=start.contact)
 
     # -- what is shown ---------------------------------------------------------
@@ -219,7 +267,7 @@ class Walk:
     def total(self, flt: WalkFilter | None = None) -> int:
         """How many cards a filter holds (the current one by default)."""
         flt = self._filter if flt is None else flt
-        if flt.kind == "all" or flt.kind in DECISIONS:
+        if flt.counted or flt.reach_only:
             return self.store.walk_count(self.deck.id, flt)  # O(1): cached counts
         if flt not in self._totals:
             self._totals[flt] = self.store.walk_count(self.deck.id, flt)
@@ -229,9 +277,35 @@ class Walk:
         """Counts by decision, tag, flag and source (summary, filter chooser)."""
         return self.store.status(self.deck)
 
+    def cannot_upload(self) -> int:
+        """How many people an upload cannot invite (0 in a recovery deck)."""
+        if self.kind != DECK_KINDS[0]:
+            return 0
+        return self.store.blocked(self.deck.id)
+
     def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[Contact]:
-        """Cards whose name, organisation, title or email contain ``text``."""
+        """Cards whose name, organisation, title or email contain ``text``
+        (case and accents aside)."""
         return self.store.search(self.deck.id, text, limit)
+
+    def refresh(self) -> bool:
+        """Notice what another process committed (an import while the window
+        is open): the counts, totals and tags are read again, and the walk
+        sees the new people from the next card on.  Cheap (``PRAGMA
+        data_version``): called before every move."""
+        store = self.store
+        if not store.changed_elsewhere():
+            return False
+        store.forget_counts()
+        if self._order != "event":  # the new people get their places in it
+            store.prepare_order(self.deck, self._order)
+        self._totals.clear()
+        self._next = None
+        self._index = None
+        self._tags = tuple(store.deck_tags(self.deck.id))
+        self._can_undo = store.can_undo(self.deck.id)
+        self._can_redo = store.can_redo(self.deck.id)
+        return True
 
     def _show(
         self,
@@ -272,13 +346,20 @@ class Walk:
             message=message,
             warning=warning,
             summary=summary,
+            can_redo=self._can_redo,
+            cannot_upload=self.cannot_upload(),
         )
         return self._view
 
     def _say(self, message: str = "", *, warning: bool = False) -> WalkView:
         """The view as it is, with a message (or none: nothing happened)."""
         self._view = dataclasses.replace(
-            self._view, message=message, warning=warning, summary=False, can_undo=self._can_undo
+            self._view,
+            message=message,
+            warning=warning,
+            summary=False,
+            can_undo=self._can_undo,
+            can_redo=self._can_redo,
         )
         return self._view
 
@@ -292,14 +373,15 @@ class Walk:
     # -- the quiet moments between keys ------------------------------------------
 
     def prefetch(self, contact_id: int) -> None:
-        """Read the card after ``contact_id`` in the unfiltered walk if it is
-        still the one shown: call it once the card is on screen."""
+        """Read the card after ``contact_id`` in the walk (of everyone, or of
+        the people an upload can invite) if it is still the one shown: call
+        it once the card is on screen."""
         c = self._contact
-        if c is None or c.id != contact_id or self._filter.kind != "all" or self._next:
+        if c is None or c.id != contact_id or not self._filter.reach_only or self._next:
             return
-        step = self.store.walk_step(self.deck.id, self._order, ALL, contact_id, +1)
+        step = self.store.walk_step(self.deck.id, self._order, self._filter, contact_id, +1)
         following = self.store.contact(step) if step is not None else None
-        self._next = (contact_id, self._order, step, following)
+        self._next = (contact_id, self._order, self._filter, step, following)
 
     @property
     def needs_checkpoint(self) -> bool:
@@ -317,10 +399,12 @@ class Walk:
 
     def decide(self, decision: str) -> WalkView:
         """Record ``invite`` or ``skip`` on the card shown, then show the next
-        card: the next undecided one unfiltered, the next of the filter
-        otherwise."""
+        card: the next undecided one in a walk of everyone (or of the people
+        an upload can invite), the next of the filter otherwise.  Inviting
+        someone an upload cannot carry is recorded, with a warning."""
         if decision not in (INVITE, SKIP):
             raise ValueError(f"not a decision to make: {decision}")
+        self.refresh()
         c = self._contact
         if c is None:
             return self._say()
@@ -329,39 +413,65 @@ class Walk:
         before = c.decision
         if before != decision:
             store.decide(c.id, decision, cursor_id=c.id if nxt is None else nxt)
-            self._can_undo = True
+            self._changed()
+            # Totals counted for filters of decisions and more are out of date.
+            self._totals = {f: n for f, n in self._totals.items() if not f.decisions}
         elif nxt is not None:
             with store.transaction():
                 store.set_cursor(deck_id, nxt)
+        warning = self._upload_warning(c) if decision == INVITE else ""
         if store.counts(deck_id).undecided == 0 and (before == UNDECIDED or nxt is None):
-            return self._show(summary=True)
+            return self._show(summary=True, message=warning, warning=bool(warning))
         if nxt is None:
+            label = filter_label(self._filter, self.kind)
+            if self._filter.reach_only and before == UNDECIDED:
+                done = f"Everyone in '{label}' is decided."
+                if self._filter.reach == UPLOADABLE:
+                    done += f" {self.cannot_upload():,} others are one filter away (f)."
+                return self._show(
+                    summary=not warning,
+                    message=" ".join(filter(None, (warning, done))),
+                    warning=bool(warning),
+                )
             return self._show(
-                message=f"That was the last card in '{filter_label(self._filter, self.kind)}'. "
-                "Press f to change the filter."
+                message=" ".join(filter(None, (warning, f"That was the last card in '{label}'.")))
+                + " Press f to change the filter.",
+                warning=bool(warning),
             )
         self._current = nxt
-        return self._show(index, contact=following)
+        return self._show(index, contact=following, message=warning, warning=bool(warning))
+
+    def _upload_warning(self, c: Contact) -> str:
+        """What to say when ``c`` is invited but a LinkedIn upload cannot
+        carry them (the decision stands: the person decides)."""
+        if self.kind != DECK_KINDS[0]:
+            return ""
+        blockers = upload_blockers(c)
+        if not blockers:
+            return ""
+        who = c.name or "(no name)"
+        why = ", ".join(FLAG_LABELS[f] for f in blockers)
+        return f"Invited {who}, but a LinkedIn upload cannot carry them ({why})."
 
     def _after(self, c: Contact, decision: str) -> tuple[int | None, int | None, Contact | None]:
         """The card to show after deciding about ``c``, its place in the walk
         when that follows without a COUNT, and the card itself when it had
         to be read to find it."""
         store, deck_id, flt, order = self.store, self.deck.id, self._filter, self._order
-        if flt.kind == "all":
+        if flt.reach_only:
             # Usually the very next card, read anyway to be shown (most often
             # already, by prefetch): its place follows from this one's.
             known = self._next
-            if known is not None and known[:2] == (c.id, order):
-                step, following = known[2], known[3]
+            if known is not None and known[:3] == (c.id, order, flt):
+                step, following = known[3], known[4]
             else:
                 step = store.walk_step(deck_id, order, flt, c.id, +1)
                 following = store.contact(step) if step is not None else None
             if step is not None and following is not None and following.decision == UNDECIDED:
                 return step, None if self._index is None else self._index + 1, following
-            return store.next_undecided(deck_id, order, c.id), None, None
+            return store.next_undecided(deck_id, order, c.id, flt), None, None
         nxt = store.walk_step(deck_id, order, flt, c.id, +1)
-        if nxt is None and flt.kind == UNDECIDED:
+        if nxt is None and flt.decisions == {UNDECIDED}:
             # The cards still to decide: past the end, back to the first.
             first = store.walk_first(deck_id, order, flt)
             return (None, None, None) if first == c.id else (first, 0, None)
@@ -372,8 +482,15 @@ class Walk:
         leaves = not flt.matches(dataclasses.replace(c, decision=decision))
         return nxt, self._index if leaves else self._index + 1, None
 
+    def _changed(self) -> None:
+        """A change was made: it can be undone, and what was undone before
+        it can no longer be redone (the store's journal forgets it too)."""
+        self._can_undo = True
+        self._can_redo = False
+
     def second_pass(self) -> WalkView:
         """Walk the skipped people again."""
+        self.refresh()
         first = self.store.walk_first(self.deck.id, self._order, SKIP_FILTER)
         if first is None:
             return self._say("Nobody was skipped, so there is no second pass to make.")
@@ -384,11 +501,12 @@ class Walk:
 
     def step(self, direction: int) -> WalkView:
         """The next (+1) or previous (-1) card of the filter."""
+        self.refresh()
         found = self.store.walk_step(
             self.deck.id, self._order, self._filter, self._current, direction
         )
         if found is None:
-            if self._filter.kind != "all" and self.total() == 0:
+            if self._filter != ALL and self.total() == 0:
                 return self._say(
                     f"No card is in the filter '{filter_label(self._filter, self.kind)}'."
                     " Press f to change it."
@@ -400,6 +518,7 @@ class Walk:
 
     def jump(self, contact_id: int) -> WalkView:
         """Go to a card found by search, clearing a filter it is not in."""
+        self.refresh()
         c = self.store.contact(contact_id)
         message = ""
         if not self._filter.matches(c):
@@ -412,6 +531,7 @@ class Walk:
 
     def goto(self, number: int) -> WalkView:
         """Go to card ``number`` (from 1) of the filter."""
+        self.refresh()
         total = self.total()
         if total == 0:
             return self._say("No cards to go to in this filter.")
@@ -425,6 +545,7 @@ class Walk:
     def apply_filter(self, flt: WalkFilter) -> WalkView:
         """Walk only the cards of ``flt``, staying on the card shown when it is
         one of them.  A filter with no card is refused."""
+        self.refresh()
         if self.total(flt) == 0:
             return self._say(f"No card matches '{filter_label(flt, self.kind)}'.", warning=True)
         self._filter = flt
@@ -449,10 +570,29 @@ class Walk:
     def undo(self) -> WalkView:
         """Revert the latest change (of any session) and show its card,
         clearing a filter the card is not in."""
+        self.refresh()
         change = self.store.undo(self.deck.id)
-        self._can_undo = self.store.can_undo(self.deck.id)
         if change is None:
             return self._say("Nothing to undo.")
+        self._can_undo = self.store.can_undo(self.deck.id)
+        self._can_redo = True
+        return self._show_change(change, "Undone")
+
+    def redo(self) -> WalkView:
+        """Make again what the latest undo reverted (durably, as any change),
+        and show its card.  A new change after an undo leaves nothing to
+        redo, as in every editor."""
+        self.refresh()
+        change = self.store.redo(self.deck.id)
+        if change is None:
+            self._can_redo = False
+            return self._say("Nothing to redo.")
+        self._can_undo = True
+        self._can_redo = self.store.can_redo(self.deck.id)
+        return self._show_change(change, "Redone")
+
+    def _show_change(self, change: Change, done: str) -> WalkView:
+        """The card an undo or redo touched, saying what it did."""
         self._totals.clear()
         c = self.store.contact(change.contact_id)
         if not self._filter.matches(c):
@@ -460,17 +600,17 @@ class Walk:
         self._current = c.id
         who = c.name or "(no name)"
         if change.kind == "decision":
-            text = f"Undone: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
+            text = f"{done}: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
-            text = f"Undone: tag '{change.detail}' on {who}"
+            text = f"{done}: tag '{change.detail}' on {who}"
         elif change.kind == "withdrawn":
             text = (
-                f"Undone: {who} is stamped withdrawn again"
+                f"{done}: {who} is stamped withdrawn" + (" again" if done == "Undone" else "")
                 if change.detail
-                else f"Undone: withdrawn stamp on {who}"
+                else f"{done}: withdrawn stamp on {who}"
             )
         else:
-            text = f"Undone: note change on {who}"
+            text = f"{done}: note change on {who}"
         return self._show(contact=c, message=text)
 
     def toggle_tag(self, tag: str | None) -> WalkView:
@@ -479,7 +619,7 @@ class Walk:
         if c is None or not tag:
             return self._say()
         on = self.store.toggle_tag(c.id, tag)
-        self._can_undo = True
+        self._changed()
         self._tags = tuple(self.store.deck_tags(self.deck.id))
         self._totals.clear()
         return self._show(message=f"Tag '{tag}' {'added' if on else 'removed'}")
@@ -501,5 +641,5 @@ class Walk:
         if c is None or text == c.note:
             return self._say()
         self.store.set_note(c.id, text)
-        self._can_undo = True
+        self._changed()
         return self._show(message="Note saved." if text else "Note removed.")

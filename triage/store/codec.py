@@ -25,6 +25,7 @@ from json.encoder import encode_basestring as _quote
 from typing import Any, Protocol
 
 from triage.model import UNDECIDED, Contact, Email, Phone, Source
+from triage.store.fold import fold
 
 # The four JSON columns come back as one JSON array per row, so a batch of
 # rows is decoded by a single json.loads (one C call instead of four per row).
@@ -128,7 +129,7 @@ def encode_source_parts(file: str, import_id: int, path: str) -> tuple[str, str]
 def search_words(name: str, org: str, title: str, emails: list[Email]) -> str:
     """What the search column holds for a contact with these fields."""
     parts = [name, org, title, *[e.address for e in emails]]
-    return " ".join([p for p in parts if p]).casefold()
+    return fold(" ".join([p for p in parts if p]))
 
 
 def encode_row(key: str, record: Record, sources: str) -> Row:

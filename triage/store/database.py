@@ -20,15 +20,19 @@ from typing import Any
 
 from triage.model import (
     ALL,
+    BLOCKED,
     DECISIONS,
     FLAG_BITS,
     FLAGS,
     INVITE,
     UNDECIDED,
+    UPLOAD_BLOCKED,
+    UPLOADABLE,
     Change,
     Contact,
     Counts,
     Deck,
+    DeckContents,
     DeckStatus,
     WalkFilter,
 )
@@ -51,6 +55,7 @@ from triage.store.files import (
     describe_db_error,
     quick_check,
 )
+from triage.store.fold import fold
 from triage.store.invited import read_invited
 from triage.store.lock import DeckLock
 from triage.store.merge_index import MergeIndex
@@ -66,23 +71,43 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _stamp() -> str:
+    """A time to order by, to the microsecond (two commands in one second)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def _filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
-    if flt.kind == "all":
-        return "", ()
-    if flt.kind in DECISIONS:
-        # A literal (from a fixed set), so the planner can use the
+    """The WHERE clause of a walk filter: the rule of :meth:`WalkFilter.matches`."""
+    clause, params = "", ()  # type: tuple[str, tuple[Any, ...]]
+    if flt.decisions:
+        # Literals (from a fixed set), so the planner can use the
         # (deck_id, decision, rank) indexes.
-        return f" AND decision = '{flt.kind}'", ()
-    if flt.kind == "tag":
-        # Not correlated with the outer row: evaluated once.
-        return (
-            " AND id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
-            " ON t.id = ct.tag_id WHERE t.deck_id = ? AND t.name = ?)",
-            (deck_id, flt.value),
+        listed = ", ".join(f"'{d}'" for d in DECISIONS if d in flt.decisions)
+        clause += (
+            f" AND decision = {listed}"
+            if len(flt.decisions) == 1
+            else (f" AND decision IN ({listed})")
         )
-    if flt.kind == "flag":
-        return " AND (flags & ?) != 0", (FLAG_BITS[flt.value],)
-    raise ValueError(f"unknown filter {flt.kind}")
+    if flt.reach:
+        clause += f" AND (flags & {UPLOAD_BLOCKED}) {'=' if flt.reach == UPLOADABLE else '!='} 0"
+    if flt.flags:
+        clause += f" AND (flags & {flt.flag_mask}) != 0"
+    if flt.tags:
+        # Not correlated with the outer row: evaluated once.
+        marks = ", ".join("?" * len(flt.tags))
+        clause += (
+            " AND id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
+            f" ON t.id = ct.tag_id WHERE t.deck_id = ? AND t.name IN ({marks}))"
+        )
+        params += (deck_id, *sorted(flt.tags))
+    if flt.sources:
+        marks = ", ".join("?" * len(flt.sources))
+        clause += (
+            " AND EXISTS (SELECT 1 FROM json_each(contacts.sources)"
+            f" WHERE json_extract(value, '$[0]') IN ({marks}))"
+        )
+        params += tuple(sorted(flt.sources))
+    return clause, params
 
 
 def _rank_column(order: str) -> str:
@@ -98,6 +123,8 @@ class Store:
         self.conn = conn
         self.path = path
         self._counts: dict[int, Counts] = {}
+        self._blocked: dict[int, int] = {}
+        self._data_version: int | None = None
 
     # -- opening -----------------------------------------------------------
 
@@ -179,7 +206,7 @@ class Store:
             yield
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self._counts.clear()
+            self.forget_counts()
             raise
         self.conn.execute("COMMIT")
 
@@ -212,6 +239,48 @@ class Store:
     def delete_deck(self, deck: Deck) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM decks WHERE id = ?", (deck.id,))
+        self._counts.pop(deck.id, None)
+        self._blocked.pop(deck.id, None)
+
+    def rename_deck(self, deck: Deck, name: str) -> Deck:
+        """Give ``deck`` a new name; ValueError when another deck has it."""
+        try:
+            with self.transaction():
+                self.conn.execute("UPDATE decks SET name = ? WHERE id = ?", (name, deck.id))
+        except sqlite3.IntegrityError:
+            raise ValueError(f"there is a deck named '{name}' already") from None
+        return Deck(deck.id, name, deck.region, deck.seed, deck.cursor_id, deck.kind)
+
+    def deck_contents(self, deck: Deck) -> DeckContents:
+        """What deleting ``deck`` would lose."""
+        people, decided, noted = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(decision != 'undecided'), 0),"
+            " COALESCE(SUM(note != ''), 0) FROM contacts WHERE deck_id = ?",
+            (deck.id,),
+        ).fetchone()
+        (tags,) = self.conn.execute(
+            "SELECT COUNT(*) FROM tags WHERE deck_id = ?", (deck.id,)
+        ).fetchone()
+        return DeckContents(int(people), int(decided), int(tags), int(noted))
+
+    def mark_used(self, deck: Deck) -> None:
+        """Remember ``deck`` as the one used last (commands without --deck)."""
+        # A convenience: a database that cannot be written now (read-only,
+        # busy) is still read.
+        with contextlib.suppress(sqlite3.OperationalError), self.transaction():
+            self.conn.execute("UPDATE decks SET used_at = ? WHERE id = ?", (_stamp(), deck.id))
+
+    def last_used(self) -> str | None:
+        """The deck used last; the only deck when there is one; None when
+        there is none (or several never used)."""
+        rows = self.conn.execute(
+            "SELECT name, used_at FROM decks ORDER BY used_at DESC, id DESC LIMIT 2"
+        ).fetchall()
+        if not rows:
+            return None
+        if len(rows) == 1 or rows[0][1]:
+            return str(rows[0][0])
+        return None
 
     def decks(self) -> list[tuple[str, Counts]]:
         out = []
@@ -290,9 +359,16 @@ class Store:
             )
 
     def walk_count(self, deck_id: int, flt: WalkFilter = ALL) -> int:
-        if flt.kind in ("all", *DECISIONS):
+        """How many cards ``flt`` holds; O(1) for decisions and reaches (from
+        the cached counts)."""
+        if flt.counted:
             counts = self.counts(deck_id)
-            return counts.contacts if flt.kind == "all" else getattr(counts, flt.kind)
+            if not flt.decisions:
+                return counts.contacts
+            return sum(getattr(counts, d) for d in flt.decisions)
+        if flt.reach_only:
+            blocked = self.blocked(deck_id)
+            return blocked if flt.reach == BLOCKED else self.counts(deck_id).contacts - blocked
         clause, params = _filter_sql(flt, deck_id)
         return int(
             self.conn.execute(
@@ -317,7 +393,7 @@ class Store:
         in the walk, or the first/last one when ``from_id`` is None."""
         col = _rank_column(order)
         clause, params = _filter_sql(flt, deck_id)
-        if undecided_only and flt.kind != UNDECIDED:
+        if undecided_only and flt.decisions != {UNDECIDED}:
             clause += " AND decision = 'undecided'"
         cmp, sort = (">", "ASC") if direction > 0 else ("<", "DESC")
         if from_id is None:
@@ -336,11 +412,14 @@ class Store:
             ).fetchone()
         return row[0] if row else None
 
-    def next_undecided(self, deck_id: int, order: str, from_id: int | None) -> int | None:
-        """The next undecided card after ``from_id``, wrapping to the start."""
-        found = self.walk_step(deck_id, order, ALL, from_id, +1, undecided_only=True)
+    def next_undecided(
+        self, deck_id: int, order: str, from_id: int | None, flt: WalkFilter = ALL
+    ) -> int | None:
+        """The next undecided card of ``flt`` after ``from_id``, wrapping to
+        the start."""
+        found = self.walk_step(deck_id, order, flt, from_id, +1, undecided_only=True)
         if found is None and from_id is not None:
-            found = self.walk_step(deck_id, order, ALL, None, +1, undecided_only=True)
+            found = self.walk_step(deck_id, order, flt, None, +1, undecided_only=True)
             if found == from_id:
                 return None
         return found
@@ -375,8 +454,10 @@ class Store:
         return row[0] if row else None
 
     def search(self, deck_id: int, text: str, limit: int = 50) -> list[Contact]:
-        """Cards whose name, organisation, title or email contain ``text``."""
-        needle = text.casefold().strip()
+        """Cards whose name, organisation, title or email contain ``text``,
+        case and accents aside (``muller`` finds Müller: see
+        :mod:`triage.store.fold`)."""
+        needle = fold(text.strip())
         if not needle:
             return []
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -389,6 +470,14 @@ class Store:
 
     def set_cursor(self, deck_id: int, contact_id: int | None) -> None:
         self.conn.execute("UPDATE decks SET cursor_id = ? WHERE id = ?", (contact_id, deck_id))
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection committed since the last call (an
+        import while the window is open).  ``PRAGMA data_version`` costs no
+        read; the first call only takes note."""
+        (version,) = self.conn.execute("PRAGMA data_version").fetchone()
+        before, self._data_version = self._data_version, int(version)
+        return before is not None and before != version
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database (PASSIVE: never waits for
@@ -516,8 +605,17 @@ class Store:
             is not None
         )
 
+    def can_redo(self, deck_id: int) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM journal WHERE deck_id = ? AND undone = 1 LIMIT 1", (deck_id,)
+            ).fetchone()
+            is not None
+        )
+
     def undo(self, deck_id: int) -> Change | None:
-        """Revert the latest change that is not yet undone, in one transaction."""
+        """Revert the latest change that is not yet undone, in one transaction.
+        It stays in the journal to be redone until a new change is made."""
         row = self.conn.execute(
             "SELECT id, contact_id, kind, before FROM journal WHERE deck_id = ? AND undone = 0"
             " ORDER BY id DESC LIMIT 1",
@@ -526,10 +624,30 @@ class Store:
         if row is None:
             return None
         jid, contact_id, kind, before = row
+        return self._restore(deck_id, jid, contact_id, kind, before, undone=1)
+
+    def redo(self, deck_id: int) -> Change | None:
+        """Make again the change the latest undo reverted (the undone change
+        made first of those still undone), in one transaction."""
+        row = self.conn.execute(
+            "SELECT id, contact_id, kind, after FROM journal WHERE deck_id = ? AND undone = 1"
+            " ORDER BY id LIMIT 1",
+            (deck_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        jid, contact_id, kind, after = row
+        return self._restore(deck_id, jid, contact_id, kind, after, undone=0)
+
+    def _restore(
+        self, deck_id: int, jid: int, contact_id: int, kind: str, value: str, *, undone: int
+    ) -> Change:
+        """Put one journaled value back (``before`` of an undo, ``after`` of a
+        redo) and mark the journal row ``undone`` (1 undone, 0 in force)."""
         adjust: tuple[str, str] | None = None
         with self.transaction():
             if kind == "decision":
-                decision, at = json.loads(before)
+                decision, at = json.loads(value)
                 current = self.conn.execute(
                     "SELECT decision FROM contacts WHERE id = ?", (contact_id,)
                 ).fetchone()[0]
@@ -540,13 +658,13 @@ class Store:
                 adjust = (current, decision)
                 detail = decision
             elif kind == "note":
-                self.conn.execute("UPDATE contacts SET note = ? WHERE id = ?", (before, contact_id))
+                self.conn.execute("UPDATE contacts SET note = ? WHERE id = ?", (value, contact_id))
                 detail = "note"
             elif kind == "withdrawn":
-                restore_withdrawn(self.conn, deck_id, contact_id, before)
-                detail = before
+                restore_withdrawn(self.conn, deck_id, contact_id, value)
+                detail = value
             else:
-                tag, was_on = json.loads(before)
+                tag, was_on = json.loads(value)
                 tag_id = self.conn.execute(
                     "SELECT id FROM tags WHERE deck_id = ? AND name = ?", (deck_id, tag)
                 ).fetchone()[0]
@@ -560,7 +678,7 @@ class Store:
                         (contact_id, tag_id),
                     )
                 detail = tag
-            self.conn.execute("UPDATE journal SET undone = 1 WHERE id = ?", (jid,))
+            self.conn.execute("UPDATE journal SET undone = ? WHERE id = ?", (undone, jid))
             self.set_cursor(deck_id, contact_id)
         if adjust:
             self._adjust_counts(deck_id, *adjust)
@@ -643,6 +761,7 @@ class Store:
             (json.dumps(report, ensure_ascii=False), import_id),
         )
         self._counts.pop(deck_id, None)
+        self._blocked.pop(deck_id, None)
 
     # -- counts and status -------------------------------------------------------
 
@@ -698,6 +817,22 @@ class Store:
 
     def forget_counts(self) -> None:
         self._counts.clear()
+        self._blocked.clear()
+
+    def blocked(self, deck_id: int) -> int:
+        """How many people of the deck an upload cannot invite (no usable
+        email, already connected or invited): outside the default walk.
+        Counted on the covering (deck, rank, flags) index, then kept until an
+        import (only imports change flags)."""
+        n = self._blocked.get(deck_id)
+        if n is None:
+            (n,) = self.conn.execute(
+                "SELECT COUNT(*) FROM contacts WHERE deck_id = ?"
+                f" AND (flags & {UPLOAD_BLOCKED}) != 0",
+                (deck_id,),
+            ).fetchone()
+            n = self._blocked[deck_id] = int(n)
+        return n
 
     def _adjust_counts(self, deck_id: int, before: str, after: str) -> None:
         cached = self._counts.get(deck_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from triage.store.fold import fold
 from triage.vocab import ORDERS, RECOVERY_ORDERS
 
 SCHEMA_VERSION = 4
@@ -138,11 +139,25 @@ CREATE TABLE withdrawals (
 CREATE INDEX withdrawals_deck ON withdrawals(deck_id);
 """
 
-# MIGRATIONS[n] turns a version-n file into version n+1.  Versions 2 and 3
-# (identity keys, search folding) are reserved for changes made alongside
-# this one; until they land they change nothing, so a file at any version
-# below 4 reaches 4 the same way.
-MIGRATIONS: dict[int, str] = {0: _V1, 1: "", 2: "", 3: _V4}
+# Version 3: search that ignores accents as it ignores case (the search column
+# re-folded by triage.store.fold), the deck used last (commands without
+# --deck), and redo: an undone change stays in the journal with undone = 1
+# until a new change clears it (undone = 2), as in every editor; a trigger
+# clears it, whoever writes the journal.
+_V3 = """
+UPDATE contacts SET search = triage_fold(search);
+ALTER TABLE decks ADD COLUMN used_at TEXT NOT NULL DEFAULT '';
+CREATE INDEX journal_redo ON journal(deck_id, id) WHERE undone = 1;
+CREATE TRIGGER journal_clears_redo AFTER INSERT ON journal
+BEGIN
+    UPDATE journal SET undone = 2 WHERE deck_id = NEW.deck_id AND undone = 1;
+END;
+"""
+
+# MIGRATIONS[n] turns a version-n file into version n+1.  Version 2
+# (identity keys) is reserved for a change made alongside this one; until it
+# lands it changes nothing.
+MIGRATIONS: dict[int, str] = {0: _V1, 1: "", 2: _V3, 3: _V4}
 
 
 class SchemaTooNew(Exception):
@@ -158,6 +173,8 @@ def migrate(conn: sqlite3.Connection) -> None:
         )
     if version == SCHEMA_VERSION:
         return
+    # What a migration's SQL may call (the search column's folding).
+    conn.create_function("triage_fold", 1, fold, deterministic=True)
     conn.execute("BEGIN IMMEDIATE")
     try:
         while version < SCHEMA_VERSION:
@@ -172,6 +189,17 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a script on ';' so each statement runs inside our transaction
-    (``executescript`` would commit first)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a script into its statements so each runs inside our
+    transaction (``executescript`` would commit first); a trigger's body
+    stays whole (its ';' do not end a complete statement)."""
+    out: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip())
+    return out

@@ -35,6 +35,8 @@ def review_bindings() -> list[BindingType]:
         b("k", "previous", "Prev", "Previous card", "previous", show=False),
         b("u", "undo", "Undo", "Undo the last change (unlimited)", "undo"),
         b("ctrl+z", "undo", "Undo", "Undo the last change (unlimited)", "undo", show=False),
+        b("U", "redo", "Redo", "Redo what undo undid", "redo", show=False),
+        b("ctrl+y", "redo", "Redo", "Redo what undo undid", "redo", show=False),
         b("t", "tag", "Tag", "Add or remove a tag (autocompletes; new tags are created)", "tag"),
     ]
     out += [
@@ -68,7 +70,7 @@ def review_bindings() -> list[BindingType]:
             "f",
             "filter",
             "Filter",
-            "Show only undecided / invited / skipped / a tag / a flag",
+            "Show only some cards: who can be invited, a decision, tags, flags, sources",
             "filter",
         ),
         b("g", "goto", "Go to", "Go to card number N of this walk", "goto", show=False),
@@ -84,6 +86,7 @@ BINDING_IDS: tuple[str, ...] = (
     "triage.next",
     "triage.previous",
     "triage.undo",
+    "triage.redo",
     "triage.tag",
     *(f"triage.quicktag{n}" for n in range(1, 10)),
     "triage.note",

@@ -270,7 +270,7 @@ class ReviewScreen(Screen[None]):
         from triage.ui.filter import FilterScreen, filter_choices
 
         if self.walk is not None:
-            choices = filter_choices(self.walk.status())
+            choices = filter_choices(self.walk.status(), self.walk.cannot_upload())
             self.app.push_screen(FilterScreen(choices, self.walk.filter), self.apply_filter)
 
     def apply_filter(self, flt: WalkFilter | None) -> None:
@@ -286,6 +286,10 @@ class ReviewScreen(Screen[None]):
     def action_undo(self) -> None:
         if self.walk is not None:
             self.walk_view = self.walk.undo()
+
+    def action_redo(self) -> None:
+        if self.walk is not None:
+            self.walk_view = self.walk.redo()
 
     def action_tag(self) -> None:
         c = self.contact

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 
-from triage.model import Deck
+from triage.model import Deck, WalkFilter
 from triage.store import Store
 from triage.walk import WalkStart, find_start
 
@@ -28,21 +28,30 @@ __all__ = ["StartLookup", "WalkStart", "find_start"]
 class StartLookup:
     """:func:`find_start` on a thread (or at once with ``thread=False``)."""
 
-    def __init__(self, store: Store, deck: Deck, order: str, *, thread: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        deck: Deck,
+        order: str,
+        *,
+        thread: bool = True,
+        flt: WalkFilter | None = None,
+    ) -> None:
+        """``flt``: the walk to start (the deck kind's default)."""
         self._result: WalkStart | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         if thread:
             self._thread = threading.Thread(
-                target=self._run, args=(store, deck, order), name="triage-start", daemon=True
+                target=self._run, args=(store, deck, order, flt), name="triage-start", daemon=True
             )
             self._thread.start()
         else:
-            self._run(store, deck, order)
+            self._run(store, deck, order, flt)
 
-    def _run(self, store: Store, deck: Deck, order: str) -> None:
+    def _run(self, store: Store, deck: Deck, order: str, flt: WalkFilter | None) -> None:
         try:
-            self._result = find_start(store, deck, order)
+            self._result = find_start(store, deck, order, flt)
         except BaseException as exc:  # handed to whoever waits for the result
             self._error = exc
 
