@@ -85,11 +85,18 @@ def check_deck_name(name: str) -> str:
     return name
 
 
+# Codes people type for a country whose ISO 3166 code is another one.
+_REGION_MISTAKES = {"UK": "GB", "EL": "GR"}
+
+
 def resolve_region(store: Store, deck_name: str, region: str | None) -> str:
     from triage.ingest.regions import default_region_from_locale, valid_region
 
     if region:
         code = region.strip().upper()
+        if code in _REGION_MISTAKES:
+            suggestion = _REGION_MISTAKES[code]
+            raise UsageError(f"--region {region}: not a phone region; did you mean {suggestion}?")
         if not valid_region(code):
             raise UsageError(
                 f"--region {region}: not a known phone region (use a code like US, GB, DE)"
@@ -202,7 +209,16 @@ def print_report(report: ImportReport) -> None:
     from triage.model import FLAGS
 
     n = len(report.files)
-    print(f"Imported into deck '{report.deck}' ({n} file{'s' * (n != 1)}, {report.seconds:.1f} s)")
+    print(
+        f"Imported into deck '{report.deck}' ({n} file{'s' * (n != 1)}, {report.seconds:.1f} s,"
+        f" phone region {report.region})"
+    )
+    change = report.region_change
+    if change is not None:
+        print(
+            f"  Phone region {change.before} -> {report.region}: {change.parsed:,} of the"
+            f" {change.parsed + change.unparsed:,} phones that did not parse now do"
+        )
     for f in report.files:
         if f.format == "invitations":
             print(

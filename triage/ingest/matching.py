@@ -23,7 +23,8 @@ class Merger:
     """Who is who in a deck while an import runs: emails, profile URLs,
     phones, name + organisation hashes and stable keys → contact id.
 
-    Keys (one holder each, the first keeps it): ``e`` + casefolded email,
+    Keys (one holder each, the first keeps it): ``e`` + casefolded email
+    (a shared address is one person unless their profile URLs differ),
     ``u`` + profile URL key, ``k`` + stable key when the key is not a plain
     email (a profile URL, a phone, a hash, a key made unique with ``#n``); a
     plain-email key is taken exactly when its ``e`` key is.  Phones have
@@ -211,6 +212,8 @@ class Merger:
                 found = one.get("e" + k)
                 if found is not None:
                     break
+            if found is not None and url and contradicts(get(found), (), url, ()):
+                found = None  # one address, two LinkedIn profiles: two people
             if found is None and url:
                 found = one.get("u" + url)
                 if found is not None and email_keys and contradicts(get(found), email_keys, "", ()):
@@ -227,7 +230,10 @@ class Merger:
                 continue
             key = row[0]
             plain = _plain(key)  # taken exactly when its email is
-            if not plain and "k" + key in one:
+            if plain and "e" + key in one:  # the address of someone else as well
+                plain = False
+                row = (self._unique_key(key), *row[1:])
+            elif not plain and "k" + key in one:
                 row = (self._unique_key(key), *row[1:])
             contact_id = add(row)
             claim(contact_id)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring as _quote
 from typing import Any, Protocol
 
-from triage.model import UNDECIDED, Contact, Email, Phone, Source
+from triage.model import FLAG_BITS, UNDECIDED, Contact, Email, Phone, Source
 from triage.store.fold import fold
 
 # The four JSON columns come back as one JSON array per row, so a batch of
@@ -237,7 +237,28 @@ def _contact(
     if extra is not None:
         contact.website = extra.get("website", "")
         contact.city = extra.get("city", "")
+    if flags & _GUESSED and _placeholder(contact):
+        contact.name = ""
+        contact.flags = flags & ~_GUESSED
     return contact
+
+
+# Earlier versions stored a person without a name under a placeholder (the
+# organisation, the first phone, or this), flagged as guessed: such a name
+# reads as no name.
+_GUESSED = FLAG_BITS["name_guessed"]
+_NO_NAME = "(no name)"
+
+
+def _placeholder(c: Contact) -> bool:
+    name = c.name
+    return name == _NO_NAME or name == c.org or bool(c.phones and name == c.phones[0].number)
+
+
+_UPLOAD_NAME = (
+    f"CASE WHEN flags & {_GUESSED} AND (name = '{_NO_NAME}' OR name = org"
+    " OR name = json_extract(phones, '$[0][0]')) THEN '' ELSE name END"
+)
 
 
 def decode_contacts(rows: Sequence[Sequence[Any]]) -> list[Contact]:
@@ -284,7 +305,7 @@ def decode_row(row: Row, contact_id: int = 0, deck_id: int = 0) -> Contact:
 # What an upload file (LinkedIn's format) and its plan read of a contact:
 # the name parts, the emails, the flags and the decision's time.  The other
 # fields of the contacts decoded from it stay empty.
-UPLOAD_COLUMNS = "id, name, given, family, flags, decided_at, emails"
+UPLOAD_COLUMNS = f"id, {_UPLOAD_NAME}, given, family, flags, decided_at, emails"
 
 
 def decode_upload(rows: Sequence[Sequence[Any]], deck_id: int, decision: str) -> list[Contact]:
