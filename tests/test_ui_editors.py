@@ -33,7 +33,7 @@ def review_screen(app: Any) -> ReviewScreen:
     return screen
 
 
-async def test_tag_picker_creates_toggles_and_cancels(
+async def test_tag_dialog_adds_several_tags_and_stays_open(
     make_app: Callable[..., Any], store_deck: tuple[Store, Any]
 ) -> None:
     store, deck = store_deck
@@ -41,47 +41,119 @@ async def test_tag_picker_creates_toggles_and_cancels(
     async with app.run_test() as pilot:
         await pilot.press("t")
         assert isinstance(app.screen, TagPicker)
-        await pilot.press(*"mentor", "enter")
-        assert store.tags_of(ACME) == ["mentor"]
-        assert store.deck_tags(deck.id) == ["mentor"]
-        await pilot.press("right", "t", "M", "e")
-        await pilot.pause(0.2)
-        await pilot.press("right", "enter")  # accepts the completion: the same tag
-        assert store.tags_of(ADA) == ["mentor"]
-        assert store.deck_tags(deck.id) == ["mentor"]
-        await pilot.press("t", *"mentor", "enter")  # on again: toggles off
-        assert store.tags_of(ADA) == []
-        await pilot.press("t", "x", "escape")
+        await pilot.press(*"mentor", "enter", *"quiet", "enter")  # q types, no quit
+        assert app.is_running and isinstance(app.screen, TagPicker)
+        assert store.tags_of(ACME) == ["mentor", "quiet"]
+        await pilot.press(*"mentor", "enter")  # again: still on, never removed
+        assert store.tags_of(ACME) == ["mentor", "quiet"]
+        assert "already on this card" in str(app.screen.query_one("#tag-preview").render()) or (
+            [n.message for n in app._notifications] == ["'mentor' is already on this card."]
+        )
+        await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
-        assert store.deck_tags(deck.id) == ["mentor"]
-        await pilot.press("t", *"quiet", "enter")  # q types into the field, no quit
-        assert app.is_running
+        await pilot.press("right")
+        second = review_screen(app).current_id
+        assert second is not None and second != ACME
+        await pilot.press("t", "M", "E", "N", "T", "O", "R", "enter")
+        # "MENTOR" when "mentor" exists is that tag, added; nothing new is made.
+        assert store.tags_of(second) == ["mentor"]
         assert store.deck_tags(deck.id) == ["mentor", "quiet"]
+        await pilot.press("W", "o", "r", "k", "enter", "escape")
+        await pilot.press("t", "w", "o", "r", "k", "enter", "escape")
+        assert store.tags_of(second) == ["mentor", "Work"]
+        assert store.deck_tags(deck.id) == ["mentor", "quiet", "Work"]
 
 
-async def test_quick_tags_follow_creation_order(
+async def test_tag_dialog_removes_renames_and_deletes_with_undo(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, deck = store_deck
+    for cid in (ADA, ALAN, GRACE):
+        store.set_tag(cid, "work", True)
+    store.set_tag(ACME, "work", True)
+    store.set_tag(ACME, "clients", True)
+    store.set_tag(ALAN, "clients", True)
+    store.set_cursor(deck.id, ACME)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("t")
+        dialog = app.screen
+        assert isinstance(dialog, TagPicker)
+        text = str(dialog.query_one("#tag-list").render_line(0).text)
+        assert "work" in text and "4" in text  # the most used first, with its count
+        await pilot.press("down")  # into the list: "work" highlighted
+        await pilot.press("x")  # off this card only
+        assert store.tags_of(ACME) == ["clients"]
+        assert sorted(c for c in range(1, 15) if "work" in store.tags_of(c)) == sorted(
+            [ADA, ALAN, GRACE]
+        )
+        await pilot.press("r", *"-team", "enter")  # rename everywhere
+        assert store.deck_tags(deck.id) == ["work-team", "clients"]
+        assert store.tags_of(GRACE) == ["work-team"]
+        await pilot.press("down", "ctrl+d")  # asks first
+        assert store.deck_tags(deck.id) == ["work-team", "clients"]
+        await pilot.press("ctrl+d")
+        assert store.deck_tags(deck.id) == ["clients"]
+        assert store.tags_of(GRACE) == []
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("u")  # the delete, in one step
+        assert sorted(store.deck_tags(deck.id)) == ["clients", "work-team"]
+        assert store.tags_of(GRACE) == ["work-team"]
+        await pilot.press("u")  # the rename, in one step
+        assert sorted(store.deck_tags(deck.id)) == ["clients", "work"]
+        assert sorted(store.tags_of(ALAN)) == ["clients", "work"]
+
+
+async def test_renaming_into_an_existing_tag_merges_and_undo_splits(
+    make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, deck = store_deck
+    store.set_tag(ADA, "work", True)
+    store.set_tag(ALAN, "Clients", True)
+    store.set_tag(ACME, "clients", True)  # the same tag, whatever the case
+    assert store.deck_tags(deck.id) == ["work", "Clients"]
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("t", "down", "down")  # "Clients" (2), then "work" (1)
+        await pilot.press("r", "ctrl+u", *"CLIENTS", "enter")
+        assert store.deck_tags(deck.id) == ["Clients"]
+        assert {c for c in range(1, 15) if store.tags_of(c)} == {ADA, ALAN, ACME}
+        await pilot.press("down", "r", "ctrl+u", *"clients", "enter")  # respelt
+        assert store.deck_tags(deck.id) == ["clients"]
+        await pilot.press("escape", "u")
+        assert store.deck_tags(deck.id) == ["Clients"]
+        await pilot.press("u")
+        assert sorted(store.deck_tags(deck.id)) == ["Clients", "work"]
+        assert store.tags_of(ADA) == ["work"]
+        assert store.tags_of(ALAN) == ["Clients"]
+
+
+async def test_quick_tags_are_the_nine_most_used(
     make_app: Callable[..., Any], store_deck: tuple[Store, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = store_deck
     store.set_tag(ALAN, "python", True)
     store.set_tag(ALAN, "climate", True)
-    store.undo(1)
-    store.undo(1)  # the tags exist, Alan has none
+    store.set_tag(ADA, "climate", True)
+    store.set_tag(GRACE, "unused", True)
+    store.set_tag(GRACE, "unused", False)  # a tag no card carries any more
     store.set_cursor(1, None)
     app = make_app()
     notes = capture_notes(app, monkeypatch)
     async with app.run_test() as pilot:
-        await pilot.press("2")
+        await pilot.press("1")  # climate: on two cards
         assert store.tags_of(ACME) == ["climate"]
-        await pilot.press("1")
-        assert store.tags_of(ACME) == ["python", "climate"]
         await pilot.press("2")
-        assert store.tags_of(ACME) == ["python"]
-        await pilot.press("3")  # no third tag: nothing happens but a hint
-        assert store.tags_of(ACME) == ["python"]
-        assert any("No quick tag 3" in note for note in notes)
-        await pilot.press("u")
         assert store.tags_of(ACME) == ["python", "climate"]
+        await pilot.press("1")
+        assert store.tags_of(ACME) == ["python"]
+        await pilot.press("3")  # "unused" is third, carried by nobody
+        assert store.tags_of(ACME) == ["python", "unused"]
+        await pilot.press("4")
+        assert any("No quick tag 4" in note for note in notes)
+        await pilot.press("u")
+        assert store.tags_of(ACME) == ["python"]
 
 
 async def test_note_editor_counts_saves_and_refuses_past_the_limit(

@@ -10,10 +10,10 @@ from textual import events
 
 from triage.config import Config
 from triage.model import WalkFilter
-from triage.ui.start import StartLookup
 from triage.store import Store
 from triage.ui.app import ReviewApp
 from triage.ui.review_screen import ReviewScreen
+from triage.ui.start import StartLookup
 from triage.ui.summary import SummaryScreen
 
 # Name order of the sample deck (tests/conftest.py).
@@ -130,8 +130,9 @@ async def test_a_burst_of_undos_shows_one_message_not_a_stack(
         await pilot.press("a", "s", "a", "s", "a")
         await pilot.press("u", "u", "u", "u", "u")
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert messages == ["Undone: decision on Acme Corp (now undecided)"]
+        (message,) = [n.message for n in app._notifications]
+        assert message.startswith("Undone: decision on ")
+        assert message.endswith("(now undecided)")
         await pilot.press("t")  # a dialog, then back: still one message at most
         await pilot.press("escape")
         await pilot.press("1")

@@ -79,11 +79,12 @@ async def test_a_burst_tags_the_card(
         await pilot.pause()
         first = review_screen(app).current_id
         assert first is not None
-        burst(app, "t", *"friends", "enter")
-        for _ in range(4):
-            await pilot.pause()
+        burst(app, "t", *"friends", "enter", *"vip", "enter", "escape")
+        # After each enter the keys typed next wait until it is clear the
+        # dialog stays open (typeahead.SETTLE).
+        await pilot.pause(1.0)
         assert isinstance(app.screen, ReviewScreen)
-        assert store.contact(first).tags == ["friends"]
+        assert store.contact(first).tags == ["friends", "vip"]
         assert store.contact(first).decision == "undecided"  # "a" was not invite
 
 

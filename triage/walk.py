@@ -196,7 +196,7 @@ def find_start(store: Store, deck: Deck, order: str, flt: WalkFilter | None = No
         contact,
         index,
         store.can_undo(deck_id),
-        store.deck_tags(deck_id),
+        store.quick_tags(deck_id),
         store.can_redo(deck_id),
         flt,
     )
@@ -302,7 +302,7 @@ class Walk:
         self._totals.clear()
         self._next = None
         self._index = None
-        self._tags = tuple(store.deck_tags(self.deck.id))
+        self._tags = tuple(store.quick_tags(self.deck.id))
         self._can_undo = store.can_undo(self.deck.id)
         self._can_redo = store.can_redo(self.deck.id)
         return True
@@ -603,6 +603,9 @@ class Walk:
             text = f"{done}: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
             text = f"{done}: tag '{change.detail}' on {who}"
+        elif change.kind == "tags":
+            self._tags = tuple(self.store.quick_tags(self.deck.id))
+            text = f"{done}: the change to tag '{change.detail}' on every card"
         elif change.kind == "withdrawn":
             text = (
                 f"{done}: {who} is stamped withdrawn" + (" again" if done == "Undone" else "")
@@ -620,18 +623,85 @@ class Walk:
             return self._say()
         on = self.store.toggle_tag(c.id, tag)
         self._changed()
-        self._tags = tuple(self.store.deck_tags(self.deck.id))
+        self._tags = tuple(self.store.quick_tags(self.deck.id))
         self._totals.clear()
         return self._show(message=f"Tag '{tag}' {'added' if on else 'removed'}")
 
+    # -- tags of the card and of the deck (the tag dialog) ------------------------
+
+    def tag_counts(self) -> dict[str, int]:
+        """Every tag of the deck with how many cards carry it."""
+        return self.store.tag_counts(self.deck.id)
+
+    def _known(self, tag: str) -> str:
+        """The deck's own spelling of ``tag`` (case aside), else ``tag`` tidied."""
+        tag = " ".join(tag.split())
+        folded = tag.casefold()
+        return next((t for t in self.tag_counts() if t.casefold() == folded), tag)
+
+    def _tags_changed(self, message: str) -> WalkView:
+        self._changed()
+        self._tags = tuple(self.store.quick_tags(self.deck.id))
+        self._totals.clear()
+        return self._show(message=message)
+
+    def add_tag(self, tag: str) -> WalkView:
+        """Put a tag on the card shown: one the deck has, whatever the case
+        it is typed in, or a new one.  Never takes one off."""
+        c = self._contact
+        if c is None or not tag.strip():
+            return self._say()
+        name = self._known(tag)
+        if name.casefold() in (t.casefold() for t in c.tags):
+            return self._say(f"'{name}' is already on this card.")
+        self.store.set_tag(c.id, name, True)
+        return self._tags_changed(f"Tag '{name}' added")
+
+    def remove_tag(self, tag: str) -> WalkView:
+        """Take a tag off the card shown."""
+        c = self._contact
+        if c is None:
+            return self._say()
+        name = self._known(tag)
+        if not self.store.set_tag(c.id, name, False):
+            return self._say(f"'{name}' is not on this card.")
+        return self._tags_changed(f"Tag '{name}' removed")
+
+    def rename_tag(self, old: str, new: str) -> WalkView:
+        """Rename a tag on every card; into a tag the deck has (case aside),
+        the two are merged."""
+        c = self._contact
+        new = " ".join(new.split())
+        counts = self.tag_counts()
+        if c is None or not new or new == old or old not in counts:
+            return self._say()
+        same = new.casefold() == old.casefold()
+        target = new if same else self._known(new)
+        merged = not same and target in counts
+        cards = self.store.retag(self.deck.id, c.id, old, target)
+        what = "merged into" if merged else "renamed to"
+        return self._tags_changed(
+            f"Tag '{old}' {what} '{target}' on {cards:,} {'card' if cards == 1 else 'cards'}"
+        )
+
+    def delete_tag(self, tag: str) -> WalkView:
+        """Take a tag off every card and out of the deck."""
+        c = self._contact
+        if c is None or tag not in self.tag_counts():
+            return self._say()
+        cards = self.store.retag(self.deck.id, c.id, tag, None)
+        return self._tags_changed(
+            f"Tag '{tag}' deleted from {cards:,} {'card' if cards == 1 else 'cards'}"
+        )
+
     def quick_tag(self, number: int) -> WalkView:
-        """Toggle quick tag ``number``: the deck's tags 1-9 in creation order."""
+        """Toggle quick tag ``number``: the deck's nine most used tags."""
         if self._contact is None:
             return self._say()
         if not 1 <= number <= len(self._tags):
             return self._say(
                 f"No quick tag {number} yet. Press t to create a tag: "
-                "the first nine tags you create become quick tags 1–9."
+                "the nine tags used most are quick tags 1–9."
             )
         return self.toggle_tag(self._tags[number - 1])
 

@@ -36,6 +36,7 @@ from triage.model import (
     DeckStatus,
     WalkFilter,
 )
+from triage.store import tagsets
 from triage.store.codec import (
     CONTACT_COLUMNS,
     INSERT_SQL,
@@ -264,7 +265,14 @@ class Store:
         return DeckContents(int(people), int(decided), int(tags), int(noted))
 
     def mark_used(self, deck: Deck) -> None:
-        """Remember ``deck`` as the one used last (commands without --deck)."""
+        """Remember ``deck`` as the one used last (commands without --deck).
+        Nothing is written when it is that one already: reading a deck
+        again leaves the file as it was."""
+        row = self.conn.execute(
+            "SELECT id FROM decks WHERE used_at != '' ORDER BY used_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        if row is not None and row[0] == deck.id:
+            return
         # A convenience: a database that cannot be written now (read-only,
         # busy) is still read.
         with contextlib.suppress(sqlite3.OperationalError), self.transaction():
@@ -588,6 +596,27 @@ class Store:
             out.setdefault(contact_id, []).append(name)
         return out
 
+    def tag_counts(self, deck_id: int) -> dict[str, int]:
+        """Every tag with how many cards carry it, in creation order."""
+        return tagsets.tag_counts(self.conn, deck_id)
+
+    def quick_tags(self, deck_id: int) -> list[str]:
+        """Tags by use, the most used first (quick tags 1-9 are the first nine)."""
+        return tagsets.most_used(self.tag_counts(deck_id))
+
+    def retag(self, deck_id: int, contact_id: int, old: str, new: str | None) -> int:
+        """Rename tag ``old`` to ``new`` on every card of the deck (merging
+        into ``new`` when it exists), or delete it (``new`` None): one change,
+        journaled at ``contact_id`` and undone in one step.  Returns how many
+        cards carried ``old``."""
+        with self.transaction():
+            before, after, cards = tagsets.retag(self.conn, deck_id, old, new)
+            self._journal(
+                deck_id, contact_id, tagsets.KIND, tagsets.encode(before), tagsets.encode(after)
+            )
+            self.set_cursor(deck_id, contact_id)
+        return cards
+
     def deck_tags(self, deck_id: int) -> list[str]:
         """Tags in the order they were created (quick tags 1-9 are the first nine)."""
         return [
@@ -663,6 +692,8 @@ class Store:
             elif kind == "withdrawn":
                 restore_withdrawn(self.conn, deck_id, contact_id, value)
                 detail = value
+            elif kind == tagsets.KIND:
+                detail = tagsets.restore(self.conn, deck_id, value)
             else:
                 tag, was_on = json.loads(value)
                 tag_id = self.conn.execute(

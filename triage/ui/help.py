@@ -58,9 +58,9 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content("\n".join(lines)), id="help-keys")
                 yield Static(
                     Content(
-                        "Quick tags are the first nine tags you create (t makes new "
-                        "ones). Every change is saved the moment you make it. There is "
-                        "no 'invite all': each person is picked by hand."
+                        "Quick tags 1–9 are the nine tags used most (t adds, removes, "
+                        "renames and deletes tags). Every change is saved the moment you "
+                        "make it. There is no 'invite all': each person is picked by hand."
                     ),
                     id="help-footnote",
                 )

@@ -77,15 +77,19 @@ class ReviewScreen(Screen[None]):
         self._preset_breakpoint()
 
     def _preset_breakpoint(self) -> None:
-        """Start with the width class (``-narrow``/``-wide``) Textual gives
-        the screen on its first resize: added then, it restyles every widget
-        a second time before the first card is painted."""
-        breakpoints = self.HORIZONTAL_BREAKPOINTS or self.app.HORIZONTAL_BREAKPOINTS or []
-        width = self.app.size.width
-        for at, name in sorted(breakpoints, reverse=True):
-            if width >= at:
-                self.add_class(name, update=False)  # styled when mounted
-                break
+        """Start with the width and height classes (``-narrow``/``-wide``,
+        ``-short``/``-tall``) Textual gives the screen on its first resize:
+        added then, they restyle every widget a second time before the first
+        card is painted."""
+        size = self.app.size
+        for breakpoints, extent in (
+            (self.HORIZONTAL_BREAKPOINTS or self.app.HORIZONTAL_BREAKPOINTS, size.width),
+            (self.VERTICAL_BREAKPOINTS or self.app.VERTICAL_BREAKPOINTS, size.height),
+        ):
+            for at, name in sorted(breakpoints or [], reverse=True):
+                if extent >= at:
+                    self.add_class(name, update=False)  # styled when mounted
+                    break
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
@@ -297,11 +301,8 @@ class ReviewScreen(Screen[None]):
             return
         from triage.ui.editors import TagPicker
 
-        self.app.push_screen(TagPicker(c.name, list(self._tags()), c.tags), self._toggle_tag)
-
-    def _toggle_tag(self, tag: str | None) -> None:
         if self.walk is not None:
-            self.walk_view = self.walk.toggle_tag(tag)
+            self.app.push_screen(TagPicker(c.name or "(no name)", CardTags(self, self.walk)))
 
     def action_quick_tag(self, number: int) -> None:
         if self.walk is not None:
@@ -318,6 +319,19 @@ class ReviewScreen(Screen[None]):
     def _save_note(self, text: str | None) -> None:
         if text is not None and self.walk is not None:
             self.walk_view = self.walk.set_note(text)
+
+    def action_notes(self, step: int) -> None:
+        """Scroll a long source note inside its field."""
+        card = self._card.body
+        if self.contact is None or card.scroll_notes(step):
+            return
+        if not card.notes_hidden:
+            text = "The notes are all in view."
+        else:
+            text = (
+                "This is the end of the notes." if step > 0 else "This is the start of the notes."
+            )
+        self.notify(text, markup=False)
 
     # -- acting on what the card shows ---------------------------------------------
 
@@ -361,3 +375,34 @@ class ReviewScreen(Screen[None]):
         ids = [i for i in BINDING_IDS if i not in quick or i in texts]
         rows = help_rows(self.app, bindings, ids, texts)
         self.app.push_screen(HelpScreen(rows))
+
+
+class CardTags:
+    """The tag dialog's changes, made through the walk and drawn on the card
+    behind the dialog as they are made."""
+
+    def __init__(self, screen: ReviewScreen, walk: Walk) -> None:
+        self.screen = screen
+        self.walk = walk
+
+    def card_tags(self) -> list[str]:
+        c = self.walk.contact
+        return list(c.tags) if c is not None else []
+
+    def deck_tags(self) -> dict[str, int]:
+        return self.walk.tag_counts()
+
+    def quick_tags(self) -> list[str]:
+        return list(self.walk.view.tags)
+
+    def add(self, tag: str) -> None:
+        self.screen.walk_view = self.walk.add_tag(tag)
+
+    def remove(self, tag: str) -> None:
+        self.screen.walk_view = self.walk.remove_tag(tag)
+
+    def rename(self, old: str, new: str) -> None:
+        self.screen.walk_view = self.walk.rename_tag(old, new)
+
+    def delete(self, tag: str) -> None:
+        self.screen.walk_view = self.walk.delete_tag(tag)
