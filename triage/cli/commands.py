@@ -76,6 +76,42 @@ def existing_deck(store: Store | None, name: str) -> Deck:
 
 
 NO_DECKS = "No decks yet. Start with: triage import FILE   (or try: triage demo)"
+FIRST_DECK = "default"
+
+
+def deck_name(store: Store | None, args: argparse.Namespace) -> str:
+    """``--deck``, else the only deck, else the one used last (the command
+    says which once it worked: :func:`say_deck`); with no deck yet,
+    ``default``.  Several decks, none used yet: UsageError naming them."""
+    if args.deck is not None:
+        return str(args.deck)
+    name = store.last_used() if store is not None else None
+    if name is None:
+        names = [n for n, _ in store.decks()] if store is not None else []
+        if names and FIRST_DECK not in names:
+            raise UsageError(
+                f"there are several decks ({', '.join(names)}) and none was used yet;"
+                " choose one with --deck NAME"
+            )
+        name = FIRST_DECK
+    args.deck = name
+    args.deck_chosen = True
+    return name
+
+
+def say_deck(args: argparse.Namespace) -> None:
+    """``deck: NAME`` on stderr, when the command chose the deck itself
+    (said after the work, so that a failure stays one line)."""
+    if getattr(args, "deck_chosen", False):
+        print(f"deck: {args.deck}", file=sys.stderr)
+
+
+def open_deck(store: Store, args: argparse.Namespace) -> Deck:
+    """The deck a command works on (:func:`deck_name`), remembered as the
+    one used last."""
+    deck = existing_deck(store, deck_name(store, args))
+    store.mark_used(deck)
+    return deck
 
 
 def check_deck_name(name: str) -> str:
@@ -249,7 +285,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         report = do_import(
             store,
-            args.deck,
+            deck_name(store, args),
             args.files,
             region=args.region,
             format=args.format,
@@ -257,6 +293,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             quiet=args.json,
             encoding=args.encoding,
         )
+        deck = store.deck(report.deck)
+        if deck is not None:
+            store.mark_used(deck)
+    say_deck(args)
     if args.json:
         out = report.as_dict()
         for data, f in zip(out["files"], report.files, strict=True):
@@ -273,14 +313,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         return _status(args)
     except NoDatabase:
-        existing_deck(None, args.deck)
+        existing_deck(None, deck_name(None, args))
         raise
 
 
 def _status(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
-        deck = existing_deck(store, args.deck)
+        deck = open_deck(store, args)
         st = store.status(deck)
+    say_deck(args)
     if args.json:
         print_json(st.as_dict())
         return 0
@@ -311,20 +352,75 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def cmd_decks(args: argparse.Namespace) -> int:
+    if args.action == "rename":
+        return _rename_deck(args)
+    if args.action == "delete":
+        return _delete_deck(args)
     try:
         with open_store(args, create=False) as store:
             decks = store.decks()
+            last = store.last_used()
     except NoDatabase:
-        decks = []
+        decks, last = [], None
     if not decks:
         print(NO_DECKS)
         return 0
     width = max(len(name) for name, _ in decks)
+    several = len(decks) > 1
     for name, c in decks:
+        mark = ("* " if name == last else "  ") if several else ""
         print(
-            f"{name:<{width}}  {c.contacts:>7,} people  {c.invite:>6,} invited"
+            f"{mark}{name:<{width}}  {c.contacts:>7,} people  {c.invite:>6,} invited"
             f"  {c.skip:>6,} skipped  {c.undecided:>7,} undecided"
         )
+    if last is not None and several:
+        print(f"* used last: commands without --deck use '{last}'")
+    return 0
+
+
+def _rename_deck(args: argparse.Namespace) -> int:
+    new = check_deck_name(args.new)
+    try:
+        with open_store(args, create=False) as store:
+            deck = existing_deck(store, args.old)
+            if new != deck.name:
+                try:
+                    store.rename_deck(deck, new)
+                except ValueError as exc:
+                    raise UsageError(str(exc)) from None
+    except NoDatabase:
+        existing_deck(None, args.old)
+        raise
+    print(f"Deck '{args.old}' is now '{new}'.")
+    return 0
+
+
+def _delete_deck(args: argparse.Namespace) -> int:
+    try:
+        with open_store(args, create=False) as store:
+            deck = existing_deck(store, args.name)
+            _check_unlocked(store, deck)
+            held = store.deck_contents(deck)
+            loses = (
+                f"deck '{deck.name}' holds {held.people:,} people, {held.decisions:,} decisions,"
+                f" {held.tags:,} tags and {held.notes:,} notes"
+            )
+            if not args.yes:
+                if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                    raise UsageError(f"{loses}; add --yes to delete it (no terminal to ask on)")
+                print(f"Deleting {loses}: all of it is lost.")
+                try:
+                    answer = input(f"Delete deck '{deck.name}'? [y/N] ")
+                except EOFError:
+                    answer = ""
+                if answer.strip().lower() not in ("y", "yes"):
+                    print("Nothing deleted.")
+                    return 0
+            store.delete_deck(deck)
+    except NoDatabase:
+        existing_deck(None, args.name)
+        raise
+    print(f"Deck '{deck.name}' is deleted ({held.people:,} people, {held.decisions:,} decisions).")
     return 0
 
 
@@ -335,7 +431,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.files:
             report = do_import(
                 store,
-                args.deck,
+                deck_name(store, args),
                 args.files,
                 region=args.region,
                 format=args.format,
@@ -343,9 +439,10 @@ def cmd_review(args: argparse.Namespace) -> int:
                 encoding=args.encoding,
             )
             print_report(report)
-        deck = existing_deck(store, args.deck)
+        deck = open_deck(store, args)
         if args.meet is not None and args.meet < 1:
             raise UsageError("--meet must be 1 or more")
+        say_deck(args)
         return review(store, deck, order=walk_order(deck, args.order), meet=args.meet)
 
 
@@ -378,6 +475,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     store, DEMO_DECK, files, region="US", format=None, map_text=None, quiet=True
                 )
             deck = existing_deck(store, DEMO_DECK)
+        store.mark_used(deck)
         return review(store, deck, order="event")
 
 
@@ -396,10 +494,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         with open_store(args, create=False) as store:
-            deck = existing_deck(store, args.deck)
-            return export_command(store, deck, args)
+            deck = open_deck(store, args)
+            code = export_command(store, deck, args)
+            say_deck(args)
+            return code
     except NoDatabase:
-        existing_deck(None, args.deck)
+        existing_deck(None, deck_name(None, args))
         raise
 
 
@@ -408,8 +508,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     check_web_extra()  # before the store: one line, nothing created
     with open_store(args) as store:
-        deck = existing_deck(store, args.deck)
+        deck = open_deck(store, args)
         lock_path = store.lock(deck).path
+    say_deck(args)
     return serve(
         data_dir(args), deck.name, lock_path, host=args.host, port=args.port, open_page=args.open
     )

@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def deck_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--deck", default="default", metavar="NAME", help="deck (default: default)")
+        p.add_argument(
+            "--deck",
+            metavar="NAME",
+            help="deck (default: the only deck, else the one used last; a first import: default)",
+        )
 
     def import_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -127,7 +131,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, metavar="N", help="split into files of N people")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
 
-    sub.add_parser("decks", parents=[common], help="list decks")
+    p = sub.add_parser(
+        "decks",
+        parents=[common],
+        help="list, rename or delete decks",
+        description="With no action: list the decks, the one used last marked with *.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    rename = actions.add_parser("rename", parents=[common], help="give a deck a new name")
+    rename.add_argument("old", metavar="OLD", help="the deck's name")
+    rename.add_argument("new", metavar="NEW", help="its new name")
+    delete = actions.add_parser(
+        "delete",
+        parents=[common],
+        help="delete a deck and everything in it",
+        description="Delete a deck: its people, decisions, tags and notes. Asks first "
+        "(y/N); without a terminal to ask on, --yes is needed.",
+    )
+    delete.add_argument("name", metavar="NAME", help="the deck to delete")
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
 
     p = sub.add_parser(
         "recover",
