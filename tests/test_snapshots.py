@@ -133,3 +133,80 @@ def test_summary(
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+LONG_NOTES = "\n".join(
+    f"Line {n}: met at the compiler meetup, talked about punched cards and looms."
+    for n in range(1, 13)
+)
+
+
+def test_card_50x15(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    """The smallest supported terminal: position and total, the card, the keys."""
+    store, deck = store_deck
+    decorate(store, deck.id)
+    assert snap_compare(make_app(), terminal_size=(50, 15))
+
+
+def test_card_160x48(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, deck = store_deck
+    decorate(store, deck.id)
+    assert snap_compare(make_app(), terminal_size=(160, 48))
+
+
+def test_card_light_theme(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    from triage.config import Config
+
+    store, deck = store_deck
+    decorate(store, deck.id)
+    assert snap_compare(make_app(config=Config(theme="textual-light")), terminal_size=SIZE)
+
+
+def test_long_notes_scroll_in_their_field_80x24(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    """Name, decision and provenance stay in view; the notes show lines 2-4."""
+    store, deck = store_deck
+    decorate(store, deck.id)
+    store.conn.execute("UPDATE contacts SET notes = ? WHERE id = ?", (LONG_NOTES, GRACE))
+    store.conn.commit()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("shift+down")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_export_dialog_50x15(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    """The fields scroll; the buttons stay in view."""
+    store, deck = store_deck
+    decorate(store, deck.id)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(50, 15), run_before=run_before)
+
+
+def test_tag_dialog_50x15(
+    snap_compare: Any, make_app: Callable[..., Any], store_deck: tuple[Store, Any]
+) -> None:
+    store, deck = store_deck
+    decorate(store, deck.id)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("t", "k", "e")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), terminal_size=(50, 15), run_before=run_before)

@@ -31,6 +31,7 @@ STYLESHEET = Path(app_module.__file__).with_name(ReviewApp.CSS_PATH)
 PROBES = "#no-such-widget { color: red; }\nCardBody > .card--no-such-part { color: red; }\n"
 PROBE_SELECTORS = {"#no-such-widget", "CardBody > .card--no-such-part"}
 WIDE = (140, 36)
+SHORT = (50, 15)  # Screen.-short: dialogs close up
 ACME, ADA, ALAN = 4, 1, 3  # the first three cards of the sample deck in name order
 LAST = 13
 NOTE_LIMIT = 20
@@ -128,6 +129,16 @@ async def test_every_selector_styles_something(
             await pilot.press(key)
             await seen.visit(pilot, what)
             await close(pilot)
+        await pilot.resize_terminal(*SHORT)
+        for key, what in (
+            ("f", "filter, short terminal"),
+            ("t", "tag picker, short terminal"),
+            ("n", "note editor, short terminal"),
+        ):
+            await pilot.press(key)
+            await seen.visit(pilot, what)
+            await close(pilot)
+        await pilot.resize_terminal(*WIDE)
         await pilot.press("slash", "a", "d", "a")
         await pilot.pause(0.3)  # the search is debounced
         await seen.visit(pilot, "search with results")

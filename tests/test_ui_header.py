@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.widgets import OptionList
+
 from triage.model import Counts
+from triage.store import Store
 from triage.ui.header import counts_forms, fit, position_forms
 
 BIG = Counts(contacts=100_000, invite=5_000, skip=3_000, undecided=92_000)
@@ -41,3 +46,22 @@ def test_a_card_outside_the_filter_is_said_short() -> None:
     at_50 = line(None, 0, True, counts, 50)
     assert len(at_50) <= 50 and "outside" in at_50 and "13 undec" in at_50
     assert line(None, 12, False, counts, 50).startswith("card – of 12")
+
+
+async def test_the_filter_chooser_keeps_each_count_on_its_line(
+    make_app: Any, store_deck: tuple[Store, Any]
+) -> None:
+    store, _ = store_deck
+    long_tag = "conference 2024 — london speakers and the people met at the dinner after"
+    store.set_tag(1, long_tag, True)
+    for size in ((80, 24), (120, 40), (50, 15)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("f")
+            await pilot.pause()
+            options = app.screen.query_one("#filter-options", OptionList)
+            assert options.option_count == len(options._lines), size  # one line each
+            text = "".join(
+                s.text for i in range(options.option_count) for s in options.render_line(i)
+            )
+            assert "tag: conference" in text and "…" in text

@@ -104,3 +104,22 @@ def test_review_prints_the_line_after_the_window_closes(
     monkeypatch.setattr(ReviewApp, "session_line", lambda self: "This session: 1 person")
     assert review(store, deck, order="name", meet=5) == 0
     assert capsys.readouterr().out == "This session: 1 person\n"
+
+
+async def test_the_header_shows_the_pace_and_the_time_left(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Session, "minutes", property(lambda self: 1.0))
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("a", "s")
+
+        def walk_line() -> str:
+            line = app.screen.query_one("#header-walk")
+            return "".join(s.text for s in line.render_line(0))
+
+        assert "/min" not in walk_line()  # two decisions: too early to tell
+        await pilot.press("a")
+        await pilot.pause()
+        undecided = app.store.counts(app.deck.id).undecided
+        assert f"3.0/min · about {round(undecided / 3)} min left" in walk_line()

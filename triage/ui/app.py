@@ -51,6 +51,8 @@ class ReviewApp(App[None]):
     TITLE = "triage"
     # From 120 columns the provenance moves to a side panel beside the card.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    # Under 20 lines the dialogs close up: one-line buttons, no blank lines.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
 
     def __init__(
         self,

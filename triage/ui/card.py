@@ -19,14 +19,23 @@ from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.geometry import Region
-from textual.visual import Visual
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import Static
 
 from triage.model import Contact
 from triage.ui import words
-from triage.ui.renderables import RowVisual, StackVisual, TextVisual
+from triage.ui.renderables import (
+    RowVisual,
+    StackVisual,
+    TextVisual,
+    background,
+    first_line,
+)
 
 # (row id, label) in the order the card shows them.
 ROWS: tuple[tuple[str, str], ...] = (
@@ -71,6 +80,58 @@ class CardScroll(VerticalScroll, inherit_bindings=False):
 
 
 LABEL_WIDTH = 13  # cells of the label column
+# Lines of source notes shown at once, under and from TALL terminal lines.
+NOTES_LINES_SHORT, NOTES_LINES_TALL, TALL = 3, 8, 40
+
+
+class WindowVisual(RowVisual):
+    """A row showing ``lines`` of its value from the card's ``notes_offset``;
+    under the label, which lines these are and the keys that scroll them."""
+
+    def __init__(
+        self,
+        body: CardBody,
+        label: Content,
+        value: Content,
+        label_style: Style,
+        value_style: Style,
+        label_width: int,
+        lines: int,
+    ) -> None:
+        super().__init__(label, value, label_style, value_style, label_width)
+        self.body = body
+        self.lines = lines
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return min(super().get_height(rules, width), self.lines)
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        full = super().render_strips(width, None, style, options)
+        body, total = self.body, len(full)
+        body.notes_hidden = max(total - self.lines, 0)
+        if not body.notes_hidden:
+            return full
+        offset = body.notes_offset = min(body.notes_offset, body.notes_hidden)
+        label_width = min(self.label_width, width)
+        shown = full[offset : offset + self.lines]
+        column = [
+            self.label.plain,
+            f"{offset + 1}–{offset + len(shown)} of {total}",
+            "shift+↓↑",
+        ]
+        pad = background(self.label_style)
+        out = []
+        for y, line in enumerate(shown):
+            text = Content(column[y]) if y < len(column) else Content("")
+            left = first_line(text, label_width, self.label_style, options)
+            out.append(
+                Strip.join(
+                    [left.adjust_cell_length(label_width, pad), line.crop(label_width, width)]
+                )
+            )
+        return out if height is None else out[:height]
 
 
 class _SizedByContent(Widget):
@@ -107,6 +168,8 @@ class CardBody(_SizedByContent):
         self._head: tuple[Content, Content] | None = None  # name, subtitle
         self._rows: list[tuple[str, Content]] = []
         self._shown: tuple[tuple[str, str] | None, list[tuple[str, str]]] = (None, [])
+        self.notes_offset = 0  # the first line of the notes in view
+        self.notes_hidden = 0  # lines of the notes out of view when last drawn
 
     def render(self) -> RenderResult:
         style = self.get_visual_style
@@ -124,10 +187,31 @@ class CardBody(_SizedByContent):
             if row_id == "from" and hide_from:
                 continue
             row_style = style(f"card--{row_id}") if row_id in STYLED_VALUES else value_style
-            parts.append(
-                RowVisual(self._labels[row_id], value, label_style, row_style, LABEL_WIDTH)
-            )
+            label = self._labels[row_id]
+            if row_id == "notes":
+                parts.append(
+                    WindowVisual(
+                        self, label, value, label_style, row_style, LABEL_WIDTH, self.notes_lines
+                    )
+                )
+            else:
+                parts.append(RowVisual(label, value, label_style, row_style, LABEL_WIDTH))
         return StackVisual(parts)
+
+    @property
+    def notes_lines(self) -> int:
+        """Lines of the source notes in view: a long note scrolls in its field
+        so the name, the decision and the provenance stay on screen."""
+        return NOTES_LINES_SHORT if self.app.size.height < TALL else NOTES_LINES_TALL
+
+    def scroll_notes(self, step: int) -> bool:
+        """Move the notes' window ``step`` lines; False when it cannot move."""
+        offset = max(0, min(self.notes_offset + step, self.notes_hidden))
+        if offset == self.notes_offset:
+            return False
+        self.notes_offset = offset
+        self.refresh()
+        return True
 
     def show(self, head: tuple[str, str] | None, values: dict[str, list[str]]) -> None:
         """``head``: the name and the subtitle (None: no card); ``values``:
@@ -136,6 +220,7 @@ class CardBody(_SizedByContent):
         shown = (head, rows)
         if shown != self._shown:
             self._shown = shown
+            self.notes_offset = self.notes_hidden = 0
             self._head = None if head is None else (Content(head[0]), Content(head[1]))
             self._rows = [(row_id, Content(text)) for row_id, text in rows]
             self.refresh()
@@ -148,6 +233,10 @@ class ContactCard(Vertical):
         super().__init__(id=id)
         self._empty: Static | None = None  # mounted the first time there is no card
         self._body = CardBody(id="card-body")
+
+    @property
+    def body(self) -> CardBody:
+        return self._body
 
     def compose(self) -> ComposeResult:
         yield self._body

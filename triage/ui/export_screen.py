@@ -40,6 +40,7 @@ from triage.export.run import NotRecorded, run_export
 from triage.model import Deck
 from triage.store import DB_NAME, Store
 from triage.store.files import describe_db_error
+from triage.ui.ticks import TickBox, TickList
 from triage.vocab import EXPORT_FORMATS as FORMAT_LABELS
 
 BATCH_HINT = "a batch size of {n}"
@@ -111,6 +112,9 @@ class ExportScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     ExportScreen {
         align: center middle;
+        &.-short #export-hint {
+            height: 1;
+        }
     }
     #export-dialog {
         width: 78;
@@ -144,9 +148,11 @@ class ExportScreen(ModalScreen[str | None]):
         width: 1fr;
         color: $text-muted;
     }
+    #export-body {
+        height: auto;
+    }
     #export-messages {
         height: auto;
-        max-height: 6;
         margin-top: 1;
     }
     #export-warnings {
@@ -192,45 +198,61 @@ class ExportScreen(ModalScreen[str | None]):
                 Content(f"Export the people you invited · deck '{self.deck.name}'"),
                 id="export-title",
             )
-            with Horizontal(classes="export-row"):
-                yield Static("Format", classes="export-label")
-                yield Select(
-                    [(FORMAT_LABELS[f], f) for f in FORMATS],
-                    value=DEFAULT_FORMAT,
-                    allow_blank=False,
-                    compact=True,
-                    id="export-format",
-                )
-            with Horizontal(classes="export-row"):
-                yield Static("Only tags", classes="export-label")
-                yield SelectionList[str](compact=True, id="export-tags")
-                yield Static("…", id="export-no-tags")
-            with Horizontal(classes="export-row"):
-                yield Static("Batch size", classes="export-label")
-                yield Input(
-                    placeholder="people per file (empty: one file)",
-                    restrict=r"[0-9]*",
-                    max_length=7,
-                    compact=True,
-                    id="export-batch",
-                )
-            with Horizontal(classes="export-row"):
-                yield Static("Save to", classes="export-label")
-                yield Input(
-                    str(default_output(self.deck.name, DEFAULT_FORMAT)),
-                    compact=True,
-                    id="export-path",
-                )
-            with Horizontal(classes="export-row"):
-                yield Static("", classes="export-label")
-                yield Checkbox("Overwrite existing files", compact=True, id="export-overwrite")
-            with VerticalScroll(id="export-messages"):
-                yield Static("Counting the people you invited…", id="export-summary")
-                yield Static(id="export-warnings")
+            with VerticalScroll(id="export-body"):
+                yield from self._fields()
             with Horizontal(id="export-buttons"):
                 yield Button("Export…", id="export-go", variant="primary", disabled=True)
                 yield Button("Cancel", id="export-cancel")
                 yield Static("ctrl+s export · esc cancel", id="export-hint")
+
+    def _fields(self) -> ComposeResult:
+        """What scrolls between the title and the buttons, which stay in view."""
+        with Horizontal(classes="export-row"):
+            yield Static("Format", classes="export-label")
+            yield Select(
+                [(FORMAT_LABELS[f], f) for f in FORMATS],
+                value=DEFAULT_FORMAT,
+                allow_blank=False,
+                compact=True,
+                id="export-format",
+            )
+        with Horizontal(classes="export-row"):
+            yield Static("Only tags", classes="export-label")
+            yield TickList[str](compact=True, id="export-tags")
+            yield Static("…", id="export-no-tags")
+        with Horizontal(classes="export-row"):
+            yield Static("Batch size", classes="export-label")
+            yield Input(
+                placeholder="people per file (empty: one file)",
+                restrict=r"[0-9]*",
+                max_length=7,
+                compact=True,
+                id="export-batch",
+            )
+        with Horizontal(classes="export-row"):
+            yield Static("Save to", classes="export-label")
+            yield Input(
+                str(default_output(self.deck.name, DEFAULT_FORMAT)),
+                compact=True,
+                id="export-path",
+            )
+        with Horizontal(classes="export-row"):
+            yield Static("", classes="export-label")
+            yield TickBox("Overwrite existing files", compact=True, id="export-overwrite")
+        with Vertical(id="export-messages"):
+            yield Static("Counting the people you invited…", id="export-summary")
+            yield Static(id="export-warnings")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """The fields scroll, so the title and the buttons fit the terminal."""
+        dialog = self.query_one("#export-dialog")
+        body = self.query_one("#export-body")
+        around = dialog.outer_size.height - body.outer_size.height
+        room = max(self.size.height - around, 3)
+        body.styles.max_height = room
 
     def on_mount(self) -> None:
         self.query_one("#export-tags").display = False
@@ -238,6 +260,7 @@ class ExportScreen(ModalScreen[str | None]):
         for field in self.query(Input):
             field.cursor_blink = blink
         self.query_one("#export-format", Select).focus()
+        self.call_after_refresh(self._fit)
         self._load()
 
     # -- reading the deck -----------------------------------------------------

@@ -21,6 +21,7 @@ from textual.widgets import Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from triage.model import ALL, BLOCKED, FLAGS, UPLOADABLE, DeckStatus, WalkFilter
+from triage.ui.ticks import TickList
 from triage.ui.words import FLAG_LABELS
 from triage.vocab import REACH_LABELS
 
@@ -73,7 +74,12 @@ def ticked(option: WalkFilter, current: WalkFilter) -> bool:
     )
 
 
-class _Options(SelectionList[int]):
+def fit_label(label: str, width: int) -> str:
+    """``label`` with room for two cells after it, cut with an ellipsis."""
+    return label if len(label) <= width - 2 else label[: max(width - 3, 1)] + "…"
+
+
+class _Options(TickList[int]):
     """The options; enter shows the cards (space ticks)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,13 +98,16 @@ class FilterScreen(ModalScreen[WalkFilter | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        width = max((len(label) for _, label, _ in self.choices), default=10) + 2
+        # Each count on its option's line: a label too long for the dialog
+        # (70 cells at most, less borders, paddings, the box and the count) is cut.
+        room = min(70, self.app.size.width) - 22
+        width = min(max((len(label) for _, label, _ in self.choices), default=10) + 2, room)
         options = []
         for i, (flt, label, count) in enumerate(self.choices):
             on = ticked(flt, self.current)
             options.append(
                 Selection(
-                    Content(f"{label:<{width}}{count:>8,}"),
+                    Content(f"{fit_label(label, width):<{width}}{count:>8,}"),
                     i,
                     on,
                     disabled=count == 0 and not on and flt != ALL,

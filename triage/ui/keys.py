@@ -45,6 +45,8 @@ def review_bindings() -> list[BindingType]:
     ]
     out += [
         b("n", "note", "Note", "Write the personal invitation note", "note"),
+        b("shift+down", "notes(1)", "Notes ↓", "Scroll the source notes down", "notesdown", False),
+        b("shift+up", "notes(-1)", "Notes ↑", "Scroll the source notes up", "notesup", False),
         b(
             "o",
             "open",
@@ -90,6 +92,8 @@ BINDING_IDS: tuple[str, ...] = (
     "triage.tag",
     *(f"triage.quicktag{n}" for n in range(1, 10)),
     "triage.note",
+    "triage.notesdown",
+    "triage.notesup",
     "triage.open",
     "triage.copy",
     "triage.search",
