@@ -25,6 +25,7 @@ from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
 from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_hash, refresh_flags
+from triage.ingest.mixing import mix, traits
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Normalizer, email_key
 from triage.ingest.pool import (
@@ -236,6 +237,7 @@ def _import_all(
         except (OSError, UnicodeError) as exc:
             raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
     merger.close()
+    ranks.mix(store, deck.id)
     # Everything is read: from here to the end of the transaction (indexes,
     # report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as the
     # transaction's exit is entered (right after the long CREATE INDEX)
@@ -452,6 +454,18 @@ class _Ranks:
             )
         self.count = count + 1
         return self.base | self.rng.getrandbits(16) << 24 | count
+
+    def mix(self, store: Store, deck_id: int) -> None:
+        """Mix the new people among their own places (:mod:`mixing`): no
+        neighbours from one organisation, email domain or source file where
+        the deck allows it, the first one unlike the deck's last card."""
+        if not self.count:
+            return
+        before, rows = store.event_places(deck_id, self.base)
+        last = None if before is None else traits(*before)
+        order = mix([traits(o, e, s) for _, _, o, e, s in rows], last)
+        moves = [(rows[k][0], rows[i][1]) for i, k in enumerate(order) if k != i]
+        store.move_event_ranks(deck_id, moves)
 
 
 def _file_size(path: Path) -> int:

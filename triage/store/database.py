@@ -782,6 +782,40 @@ class Store:
         touched by an import."""
         self.conn.execute(UPDATE_SQL, (*data_columns(c), c.id))
 
+    def event_places(
+        self, deck_id: int, from_rank: int
+    ) -> tuple[tuple[str, str, str] | None, list[tuple[int, int, str, str, str]]]:
+        """For mixing an import's new people into the event walk: the card
+        before ``from_rank`` as (organisation, first email, first source
+        file), and every card from ``from_rank`` on as (id, rank,
+        organisation, first email, first source file), in walk order."""
+        traits = "org, json_extract(emails, '$[0][0]'), json_extract(sources, '$[0][0]')"
+        before = self.conn.execute(
+            f"SELECT {traits} FROM contacts WHERE deck_id = ? AND r_event < ?"
+            " ORDER BY r_event DESC LIMIT 1",
+            (deck_id, from_rank),
+        ).fetchone()
+        rows = self.conn.execute(
+            f"SELECT id, r_event, {traits} FROM contacts WHERE deck_id = ? AND r_event >= ?",
+            (deck_id, from_rank),
+        ).fetchall()
+        rows.sort(key=lambda r: r[1])
+        clean = [(i, r, o, e or "", s or "") for i, r, o, e, s in rows]
+        return (None if before is None else (before[0], before[1] or "", before[2] or "")), clean
+
+    def move_event_ranks(self, deck_id: int, moves: Sequence[tuple[int, int]]) -> None:
+        """Give contacts new event ranks, (id, rank) pairs that swap places
+        among themselves (inside the import's transaction; through negative
+        ranks, so the unique index never sees two cards on one place)."""
+        if not moves:
+            return
+        self.conn.executemany(
+            "UPDATE contacts SET r_event = ? WHERE id = ?", ((-rank, i) for i, rank in moves)
+        )
+        self.conn.execute(
+            "UPDATE contacts SET r_event = -r_event WHERE deck_id = ? AND r_event < 0", (deck_id,)
+        )
+
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
         self.conn.execute(
             "UPDATE decks SET stale_orders = ? WHERE id = ?",

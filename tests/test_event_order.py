@@ -1,0 +1,190 @@
+"""The event order and the search column, in the store.
+
+The event order is mixed: consecutive cards avoid the same organisation,
+email domain and source file whenever the deck allows, and a later import
+joins after what was walked without moving it.  Search ignores case and
+accents, and a database from before folding is re-folded when it opens.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import random
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+from triage.ingest.mixing import mix, traits
+from triage.ingest.run import run_import
+from triage.store import DB_NAME, Store
+from triage.store.schema import MIGRATIONS, SCHEMA_VERSION, _statements
+
+HEADER = ["First Name", "Last Name", "Organization Name", "E-mail 1 - Value"]
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def people(prefix: str, n: int, orgs: list[str], domains: list[str]) -> list[list[str]]:
+    return [
+        [f"{prefix}{i}", "Person", orgs[i % len(orgs)], f"{prefix}{i}@{domains[i % len(domains)]}"]
+        for i in range(n)
+    ]
+
+
+def event_traits(store: Store, deck_name: str) -> list[tuple[str, str, str]]:
+    deck = store.deck(deck_name)
+    assert deck is not None
+    _, rows = store.event_places(deck.id, 0)
+    return [traits(o, e, s) for _, _, o, e, s in rows]
+
+
+def neighbours(cards: list[tuple[str, str, str]], k: int) -> int:
+    return sum(bool(a[k]) and a[k] == b[k] for a, b in itertools.pairwise(cards))
+
+
+def test_mix_keeps_neighbours_apart_when_the_deck_allows() -> None:
+    rng = random.Random(7)
+    cards = [
+        (f"org{rng.randrange(5)}", f"d{rng.randrange(4)}.com", f"f{rng.randrange(3)}")
+        for _ in range(600)
+    ]
+    order = mix(cards)
+    assert sorted(order) == list(range(600))  # a permutation: nobody lost, nobody twice
+    mixed = [cards[i] for i in order]
+    for k in range(3):
+        assert neighbours(mixed, k) < neighbours(cards, k) / 10
+    assert mix(cards) == order  # stable: the same shuffle gives the same order
+    # The card before the first counts too.
+    first = mixed[0]
+    again = [cards[i] for i in mix(cards, before=first)]
+    assert again[0][0] != first[0]
+
+
+def test_mix_with_one_source_or_unknown_values() -> None:
+    cards = [("", "", "only.csv")] * 5 + [("acme", "", "only.csv")] * 2
+    order = mix(cards)
+    assert sorted(order) == list(range(7))
+    mixed = [cards[i] for i in order]
+    assert neighbours(mixed, 0) == 0  # the two from Acme are kept apart
+    assert mix([]) == [] and mix([("a", "b", "c")]) == [0]
+
+
+def fixed_deck(store: Store, name: str, seed: int) -> None:
+    """A deck whose shuffle is known (a new deck draws its seed at random)."""
+    with store.transaction():
+        deck = store.create_deck(name, "US")
+        store.conn.execute("UPDATE decks SET seed = ? WHERE id = ?", (seed, deck.id))
+
+
+def test_an_import_is_mixed_and_a_later_one_joins_without_moving_it(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    files.mkdir()
+    orgs = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", ""]
+    big = write(files / "google.csv", people("g", 120, orgs, ["gmail.com", "acme.com", "web.de"]))
+    mid = write(files / "outlook.csv", people("o", 70, orgs[::-1], ["outlook.com", "hooli.com"]))
+    small = write(files / "phone.csv", people("p", 50, orgs[2:], ["icloud.com"]))
+    store = Store.open(tmp_path / "data")
+    try:
+        # Over several shuffles: no two neighbours from one organisation, and
+        # at most a tenth of the pairs from one file or domain a plain
+        # shuffle gives (its expected pairs).
+        org_pairs, pairs, expected = 0, [0, 0, 0], [0.0, 0.0, 0.0]
+        for seed in range(1, 6):
+            fixed_deck(store, f"t{seed}", seed)
+            run_import(store, f"t{seed}", [big, mid, small], region="US")
+            cards = event_traits(store, f"t{seed}")
+            assert len(cards) == 240
+            org_pairs += neighbours(cards, 0)
+            for k in (1, 2):
+                shares = Counter(c[k] for c in cards)
+                expected[k] += sum(m * (m - 1) for m in shares.values()) / len(cards)
+                pairs[k] += neighbours(cards, k)
+        assert org_pairs <= 1
+        assert pairs[2] <= expected[2] / 10, (pairs, expected)  # source files
+        assert pairs[1] <= expected[1] / 5, (pairs, expected)  # email domains
+
+        deck = store.deck("t1")
+        assert deck is not None
+        before = store.conn.execute(
+            "SELECT id, r_event FROM contacts WHERE deck_id = ? ORDER BY r_event", (deck.id,)
+        ).fetchall()
+        later = write(files / "later.csv", people("l", 30, orgs, ["later.org", "gmail.com"]))
+        run_import(store, "t1", [later], region="US")
+        after = store.conn.execute(
+            "SELECT id, r_event FROM contacts WHERE deck_id = ? ORDER BY r_event", (deck.id,)
+        ).fetchall()
+        assert after[:240] == before  # nobody walked already moved
+        new = {i for i, _ in after[240:]}
+        assert len(new) == 30 and not new & {i for i, _ in before}
+        joined = event_traits(store, "t1")[239:]
+        assert neighbours(joined, 0) == 0  # mixed, the deck's last card included
+    finally:
+        store.close()
+
+
+def test_search_ignores_case_and_accents(tmp_path: Path) -> None:
+    book = write(
+        tmp_path / "c.csv",
+        [
+            ["Jürgen", "Müller", "Bäckerei Groß", "jm@example.com"],
+            ["Zoë", "Ångström", "", "zoe@example.com"],
+            ["Zoe", "Plain", "", "zp@example.com"],
+            ["Anna", "Muller", "", "am@example.com"],
+        ],
+    )
+    store = Store.open(tmp_path / "data")
+    try:
+        run_import(store, "t", [book], region="US")
+        deck = store.deck("t")
+        assert deck is not None
+
+        def found(text: str) -> list[str]:
+            return sorted(c.name for c in store.search(deck.id, text))
+
+        assert found("muller") == ["Anna Muller", "Jürgen Müller"]
+        assert found("MÜLLER") == ["Anna Muller", "Jürgen Müller"]
+        assert found("zoe") == ["Zoe Plain", "Zoë Ångström"]
+        assert found("angstrom") == ["Zoë Ångström"]
+        assert found("backerei gross") == ["Jürgen Müller"]  # ß is ss
+        assert found("100%") == [] and found("  ") == []
+    finally:
+        store.close()
+
+
+def test_an_older_database_is_refolded_when_it_opens(tmp_path: Path) -> None:
+    """A file from before folding (schema 2) held search text casefolded
+    only; opening it migrates: the text is folded, the deck used last and
+    redo work."""
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / DB_NAME, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO decks (id, name, region, seed, created_at) VALUES (1, 'old', 'DE', 1, '')"
+    )
+    conn.execute(
+        "INSERT INTO contacts (deck_id, key, name, search, r_event)"
+        " VALUES (1, 'k', 'Jürgen Müller', 'jürgen müller', 1)"
+    )
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    store = Store.open(data)
+    try:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.conn.execute("SELECT search FROM contacts").fetchone() == ("jurgen muller",)
+        assert [c.name for c in store.search(1, "muller")] == ["Jürgen Müller"]
+        assert store.last_used() == "old"  # the only deck
+        store.decide(1, "invite")
+        assert store.undo(1) is not None and store.can_redo(1)
+        assert store.redo(1) is not None and store.contact(1).decision == "invite"
+    finally:
+        store.close()
