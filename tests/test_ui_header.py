@@ -8,14 +8,14 @@ from textual.widgets import OptionList
 
 from triage.model import Counts
 from triage.store import Store
-from triage.ui.header import counts_forms, fit, position_forms
+from triage.ui.header import counts_content, counts_forms, fit, position_forms
 
 BIG = Counts(contacts=100_000, invite=5_000, skip=3_000, undecided=92_000)
 
 
 def line(index: int | None, total: int, outside: bool, counts: Counts, width: int) -> str:
     position, count = fit(position_forms(index, total, outside), counts_forms(counts), width)
-    return position.plain + count.plain
+    return position + counts_content(count).plain
 
 
 def test_every_width_keeps_the_numbers() -> None:

@@ -161,11 +161,10 @@ class ProgressHeader(Vertical):
         self._lines: tuple[HeaderLine, ...] = ()
         super().__init__(id=id)
         self.position_content = Content("")
-        self.counts_content = Content("")
         self.walk_content = Content("")
         self.pace_content = Content("")
-        self._positions: list[Content] = [Content("")]
-        self._counts: list[Content] = [Content("")]
+        self._positions: list[str] = [""]
+        self._counts: list[CountsForm] = [("", "", "", "")]
         self.fraction = 0.0  # decided / contacts, as the percentage shows it
         self.filled = 0.0  # the share of the bar drawn filled
         self.bar_width = 0  # cells of the bar when last drawn (0: not yet)
@@ -204,10 +203,10 @@ class ProgressHeader(Vertical):
     ) -> None:
         """Called for every card: the second line is redrawn only when its
         text, its pace, its bar or its percentage changes."""
+        # Only the wording that fits is made into Content, when drawn.
         self._positions = position_forms(index, total, outside)
         self._counts = counts_forms(counts)
-        self.position_content = self._positions[0]
-        self.counts_content = self._counts[0]
+        self.position_content = Content(self._positions[0])
         total_cards = max(counts.contacts, 1)
         fraction = min(max((counts.invite + counts.skip) / total_cards, 0.0), 1.0)
         # As Textual's Bar does: once drawn, the filled share is rounded down
@@ -225,7 +224,8 @@ class ProgressHeader(Vertical):
             walk_line.refresh()
 
     def first_line_forms(self, width: int) -> tuple[Content, Content]:
-        return fit(self._positions, self._counts, width)
+        position, counts = fit(self._positions, self._counts, width)
+        return Content(position), counts_content(counts)
 
     def progress_width(self, width: int) -> int:
         """Cells of the bar and its percentage in a header ``width`` cells wide
@@ -240,45 +240,63 @@ class ProgressHeader(Vertical):
 COUNTS_GAP = 2  # cells between the position and the counts
 
 
-def position_forms(index: int | None, total: int, outside: bool) -> list[Content]:
+CountsForm = tuple[str, str, str, str]  # invited, skipped, undecided, the gap between
+
+
+def position_forms(index: int | None, total: int, outside: bool) -> list[str]:
     """``card 12 of 150`` down to ``12/150``: shorter words, the same numbers."""
     of = f"{total:,}"
     if index is not None:
         n = f"{index + 1:,}"
-        forms = [f"card {n} of {of}", f"{n} of {of}", f"{n}/{of}"]
-    elif outside:
-        forms = [
+        return [f"card {n} of {of}", f"{n} of {of}", f"{n}/{of}"]
+    if outside:
+        return [
             f"card – of {of} (this one is outside the filter)",
             f"card – of {of} (outside the filter)",
             f"–/{of} (outside the filter)",
             f"–/{of} (outside)",
             f"–/{of}",
         ]
-    else:
-        forms = [f"card – of {of}", f"–/{of}"]
-    return [Content(form) for form in forms]
+    return [f"card – of {of}", f"–/{of}"]
 
 
-def fit(positions: list[Content], counts: list[Content], width: int) -> tuple[Content, Content]:
-    """The longest wording of the position and the counts that fits
-    ``width`` with two cells between them (the counts with those cells in
-    front), the position shortened first; the shortest otherwise."""
-    for count in counts:  # the counts' words matter more: shortened last
-        for position in positions:
-            if position.cell_length + COUNTS_GAP + count.cell_length <= width:
-                return position, Content.assemble(" " * COUNTS_GAP, count)
-    return positions[-1], Content.assemble(" ", counts[-1])
-
-
-def counts_forms(counts: Counts) -> list[Content]:
+def counts_forms(counts: Counts) -> list[CountsForm]:
     """The counts by decision, in shorter words as the line narrows."""
     invite, skip, undecided = (f"{n:,}" for n in (counts.invite, counts.skip, counts.undecided))
-    forms = (
+    return [
         (f"{invite} invited", f"{skip} skipped", f"{undecided} undecided", "  "),
         (f"{invite} inv", f"{skip} skip", f"{undecided} undec", "  "),
         (f"+{invite}", f"-{skip}", f"?{undecided}", " "),
-    )
-    return [
-        Content.assemble((i, "$text-success"), gap, (s, "$text-error"), gap, (u, "$text-warning"))
-        for i, s, u, gap in forms
     ]
+
+
+def _length(form: CountsForm) -> int:
+    invite, skip, undecided, gap = form
+    return len(invite) + len(skip) + len(undecided) + 2 * len(gap)
+
+
+def fit(positions: list[str], counts: list[CountsForm], width: int) -> tuple[str, CountsForm]:
+    """The longest wording of the position and the counts that fits
+    ``width`` with two cells between them, the position shortened first
+    (the counts' words matter more); the shortest otherwise.  The counts
+    come with those two cells in front."""
+    for count in counts:
+        for position in positions:
+            if len(position) + COUNTS_GAP + _length(count) <= width:
+                invite, skip, undecided, gap = count
+                return position, (" " * COUNTS_GAP + invite, skip, undecided, gap)
+    invite, skip, undecided, gap = counts[-1]
+    return positions[-1], (" " + invite, skip, undecided, gap)
+
+
+def counts_content(form: CountsForm) -> Content:
+    invite, skip, undecided, gap = form
+    lead = len(invite) - len(invite.lstrip(" "))
+    return Content.assemble(
+        invite[:lead],
+        (invite[lead:], "$text-success"),
+        gap,
+        (skip, "$text-error"),
+        gap,
+        (undecided, "$text-warning"),
+    )
