@@ -17,7 +17,6 @@ window's keys and themes (:mod:`triage.ui.settings`).
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -44,6 +43,8 @@ SETTINGS = ("note_limit", "weekly_budget", "theme", "keymap")
 
 def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
     """`` (did you mean 'note_limit'?)`` when one known word is close."""
+    import difflib  # only when something is misspelt: not on every start-up
+
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
