@@ -320,7 +320,13 @@ def first_card(data: Path, n: int) -> dict[str, Any]:
         deck = store.deck(deck_name(n))
         assert deck is not None and deck.cursor_id is not None
         c = store.contact(deck.cursor_id)
-        position = store.walk_index(deck.id, "event", _all(), c.id) + 1
+        # The walk's own filter (by default the people an upload can invite)
+        # gives the position and the total the header shows.
+        from triage.walk import Walk
+
+        view = Walk(store, deck, order="event").view
+        position = (view.index or 0) + 1
+        total = view.total
     finally:
         store.close()
     lines = [
@@ -333,13 +339,7 @@ def first_card(data: Path, n: int) -> dict[str, Any]:
         "From    " + "; ".join(f"{s.file}, line {s.line}" for s in c.sources),
         "Decision  undecided",
     ]
-    return {"name": c.name or "(no name)", "position": position, "total": n, "lines": lines}
-
-
-def _all() -> Any:
-    from triage.model import ALL
-
-    return ALL
+    return {"name": c.name or "(no name)", "position": position, "total": total, "lines": lines}
 
 
 def _copy_data(src: Path, dst: Path) -> Path:
