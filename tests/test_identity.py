@@ -46,6 +46,16 @@ def people(store: Store, deck: str = "d") -> list[Contact]:
     return list(store.iter_contacts(found.id))
 
 
+@pytest.fixture(params=["dicts", "sqlite"])
+def spill(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """The matcher's keys in dicts, or in SQLite from the first batch on."""
+    from triage.ingest.matching import Merger
+
+    if request.param == "sqlite":
+        monkeypatch.setattr(Merger, "SPILL", 0)
+    return request.param
+
+
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = Store.open(tmp_path / "data")
@@ -275,7 +285,9 @@ def test_same_name_and_company_in_one_file_stay_two_whether_a_phone_parses_or_no
     assert (report.contacts, report.files[0].merged) == (4, 0)
 
 
-def test_across_files_a_name_and_company_merge_unless_an_identifier_disagrees(store, tmp_path):
+def test_across_files_a_name_and_company_merge_unless_an_identifier_disagrees(
+    store, tmp_path, spill
+):
     a = write(
         tmp_path / "a.csv",
         GOOGLE,
@@ -303,7 +315,7 @@ def test_across_files_a_name_and_company_merge_unless_an_identifier_disagrees(st
     )
 
 
-def test_the_eight_cards_of_one_name_with_nothing_else_are_eight_people(store, tmp_path):
+def test_the_eight_cards_of_one_name_with_nothing_else_are_eight_people(store, tmp_path, spill):
     cards = "".join(
         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nN:Doe;Jane;;;\r\n"
         f"NOTE:card {i}\r\nEND:VCARD\r\n"
@@ -333,7 +345,9 @@ def _demo_copy(tmp_path: Path, name: str, old: str = "", new: str = "") -> Path:
 @pytest.mark.parametrize(
     ("first", "second"), [("google.csv", "google2.csv"), ("contacts.csv", "contacts (1).csv")]
 )
-def test_a_newer_export_under_another_name_updates_its_people(store, tmp_path, first, second):
+def test_a_newer_export_under_another_name_updates_its_people(
+    store, tmp_path, first, second, spill
+):
     original = _demo_copy(tmp_path, first)
     report = run_import(store, "d", [original], region="US")
     n = report.contacts
@@ -393,7 +407,7 @@ def test_another_address_book_of_the_same_person_is_a_merge(store, tmp_path):
 # ------------------------------------------------------------------ decks of earlier versions
 
 
-def test_a_deck_of_an_earlier_version_gains_nobody_on_reimport(store, tmp_path):
+def test_a_deck_of_an_earlier_version_gains_nobody_on_reimport(store, tmp_path, spill):
     """Earlier versions fused same-name records of one file and stored a
     person without a name under the organisation, flagged as guessed: the
     same file read again adds nobody, and the placeholder reads as no name."""
@@ -525,3 +539,11 @@ def test_region_uk_suggests_gb(tmp_path):
         assert store.deck("t") is None  # nothing was imported
     finally:
         store.close()
+
+
+@given(st.text(max_size=30))
+def test_the_fast_name_key_is_the_name_key(text: str) -> None:
+    from triage.ingest.merge import _words
+    from triage.ingest.names import name_key
+
+    assert _words(text) == name_key(text)

@@ -612,7 +612,7 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
     :meth:`Merger.absorb` looks up, and a Row that the store writes as it is
     and reads back (and :func:`decode_row` decodes) as the cleaned record."""
     from triage.ingest.formats import open_file
-    from triage.ingest.merge import email_key, name_org_hash, prepare
+    from triage.ingest.merge import email_key, name_org_hash, name_org_key, prepare
     from triage.ingest.normalize import Normalizer
     from triage.ingest.profiles import profile_key
     from triage.model import FLAG_BITS, Problem, Source
@@ -643,7 +643,7 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
                     continue
                 person = normalize(item)
                 entry = prepare(person, f"{before}{person.line}{after}")
-                line, email_keys, phones, url, name_hash, row = entry
+                line, email_keys, phones, url, who, row = entry
                 valid_emails = [e.address for e in person.emails if e.valid]
                 valid_phones = [p.number for p in person.phones if p.valid]
                 name = "" if person.flags & FLAG_BITS["name_guessed"] else person.name
@@ -660,7 +660,7 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
                 assert line == person.line
                 assert email_keys == tuple(email_key(e.address) for e in person.emails)
                 assert phones == tuple(valid_phones)
-                assert name_hash == name_org_hash(name, person.org)
+                assert who == name_org_key(name, person.org)
                 record = decode_row(row)
                 for field in (
                     "name", "given", "family", "org", "title", "emails", "phones", "notes",

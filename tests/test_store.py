@@ -195,20 +195,18 @@ def test_merge_index_reads_the_deck_and_holds_keys_in_sqlite(tmp_path):
     )
     assert index.people() == store.count_contacts(deck_id) == 2
     assert list(index.deck_keys()) == [("eann@example.com", ann), ("ebob@example.com", bob)]
-    # One shared valid phone: both holders, in id order, with their names;
-    # then everyone's name + organisation.
-    assert list(index.deck_holders()) == [
-        ("+12025550100", ann, "Ann"),
-        ("+12025550100", bob, "Bob"),
-        ("nAnn|", ann, ""),
-        ("nBob|", bob, ""),
-    ]
+    # One shared valid phone: both holders, in id order, with their names.
+    assert list(index.deck_phones()) == [("+12025550100", ann, "Ann"), ("+12025550100", bob, "Bob")]
+    assert list(index.deck_names()) == [("Ann|", ann), ("Bob|", bob)]
     with store.transaction():
-        index.spill([("kx", 7)], [("+1", 7, "X")], 1024, from_deck=True)
-        index.write([("kx", 8), ("ky", 9)], [("+1", 8, "Y"), ("+1", 7, "X")])
-        one, holders = index.fetch(["kx", "ky", "eann@example.com", "nope"], ["+1", "+2"])
+        index.spill([("kx", 7)], [("+1", 7, "X")], [("Zed|", 9)], 1024, from_deck=True)
+        index.write([("kx", 8), ("ky", 9)], [("+1", 8, "Y"), ("+1", 7, "X")], [("Zed|", 7)])
+        one, holders, named = index.fetch(
+            ["kx", "ky", "eann@example.com", "nope"], ["+1", "+2"], ["Zed|", "Ann|", "Cy|"]
+        )
         assert one == {"kx": 7, "ky": 9, "eann@example.com": ann}
         assert holders == {"+1": [(7, "X"), (8, "Y")]}
+        assert named == {"Zed|": [7, 9], "Ann|": [ann]}
         assert index.has("ky") and not index.has("kz")
         index.close()
         temp = store.conn.execute("SELECT name FROM sqlite_temp_master").fetchall()

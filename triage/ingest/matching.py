@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from triage.ingest.merge import Entry, ImportFile, contradicts, identity_name, name_org_hash
+from triage.ingest.merge import Entry, ImportFile, contradicts, identity_name, name_org_key
 from triage.ingest.names import names_compatible
 from triage.ingest.normalize import email_key
 from triage.ingest.profiles import profile_key
@@ -14,9 +14,9 @@ from triage.store.codec import ROW_FLAGS, ROW_NAME, Row
 from triage.store.merge_index import MergeIndex
 
 GUESSED = FLAG_BITS["name_guessed"]
-# The name + organisation hash of a record with neither: such records are
+# The name + organisation key of a record with neither: such records are
 # matched only to a person read from the same file before.
-NOBODY = name_org_hash("", "")
+NOBODY = name_org_key("", "")
 
 
 class Merger:
@@ -55,11 +55,15 @@ class Merger:
         # All the keys, or once spilled the current batch's view of them.
         self._one: dict[str, int] = {}
         self._holders: dict[str, list[tuple[int, str]]] = {}
+        # Name + organisation key -> its holder, or its holders in order.
+        self._names: dict[str, int | list[int]] = {}
         # Spilled: the keys the batch looked up, and the rows to write.
         self._asked: set[str] = set()
         self._asked_phones: set[str] = set()
+        self._asked_names: set[str] = set()
         self._new_one: list[tuple[str, int]] = []
         self._new_phones: list[tuple[str, int, str]] = []
+        self._new_names: list[tuple[str, int]] = []
         # The file being read, and a bit per contact id that a record of it
         # reached (two records of one file never merge on their name).
         self.file: ImportFile | None = None
@@ -85,13 +89,15 @@ class Merger:
         first indexed (by id; emails and phones in their stored order)."""
         stored = self.stored
         if stored.people() * 2 > self.SPILL:
-            stored.spill((), (), self.CACHE_KIB, from_deck=True)
+            stored.spill((), (), (), self.CACHE_KIB, from_deck=True)
             self.spilled = True
             return
         one, holders = self._one, self._holders
         for key, cid in stored.deck_keys():
             one.setdefault(key, cid)
-        for number, cid, name in stored.deck_holders():
+        for who, cid in stored.deck_names():
+            self._put_name(who, cid)
+        for number, cid, name in stored.deck_phones():
             held = holders.setdefault(number, [])
             if all(c != cid for c, _ in held):
                 held.append((cid, name))
@@ -101,9 +107,14 @@ class Merger:
         self.stored.spill(
             self._one.items(),
             ((n, cid, name) for n, held in self._holders.items() for cid, name in held),
+            (
+                (who, cid)
+                for who, held in self._names.items()
+                for cid in (held if isinstance(held, list) else (held,))
+            ),
             self.CACHE_KIB,
         )
-        self._one, self._holders = {}, {}
+        self._one, self._holders, self._names = {}, {}, {}
         self.spilled = True
 
     def close(self) -> None:
@@ -111,23 +122,26 @@ class Merger:
         if self.spilled:
             self.flush()
             self.stored.close()
-        self._one, self._holders = {}, {}
+        self._one, self._holders, self._names = {}, {}, {}
 
     # -- one batch -----------------------------------------------------------
 
-    def _fetch(self, one: list[str], phones: list[str]) -> None:
+    def _fetch(self, one: list[str], phones: list[str], names: list[str]) -> None:
         """Spilled: make the batch's view of the stored keys."""
         self.flush()
         self._asked = set(one)
         self._asked_phones = set(phones)
-        self._one, self._holders = self.stored.fetch(one, phones)
+        self._asked_names = set(names)
+        self._one, self._holders, named = self.stored.fetch(one, phones, names)
+        self._names = dict(named)
 
     def flush(self) -> None:
         """Write the keys added since the last flush (spilled only)."""
-        if self.spilled and (self._new_one or self._new_phones):
-            self.stored.write(self._new_one, self._new_phones)
+        if self.spilled and (self._new_one or self._new_phones or self._new_names):
+            self.stored.write(self._new_one, self._new_phones, self._new_names)
         self._new_one.clear()  # in place: absorb() holds these lists
         self._new_phones.clear()
+        self._new_names.clear()
 
     def _put(self, key: str, contact_id: int) -> None:
         """``key`` → ``contact_id`` unless the key has a holder already."""
@@ -151,6 +165,28 @@ class Merger:
             held.append((contact_id, name))
         self._new_phones.append((number, contact_id, name))
 
+    def _put_name(self, who: str, contact_id: int) -> None:
+        """``contact_id`` is one of the people of this name + organisation."""
+        if self.spilled:
+            if who not in self._asked_names:
+                return  # not in this batch's records: indexed when it was added
+            self._new_names.append((who, contact_id))  # INSERT OR IGNORE
+        held = self._names.get(who)
+        if held is None:
+            self._names[who] = contact_id
+        elif isinstance(held, list):
+            if contact_id not in held:
+                held.append(contact_id)
+        elif held != contact_id:
+            self._names[who] = [held, contact_id]
+
+    def _named(self, who: str) -> list[int]:
+        """The people of this name + organisation, first met first."""
+        held = self._names.get(who)
+        if held is None:
+            return []
+        return held if isinstance(held, list) else [held]
+
     def email_holder(self, key: str) -> int | None:
         """Who holds this casefolded email (one of the current batch's)."""
         return self._one.get("e" + key)
@@ -171,7 +207,7 @@ class Merger:
             if phone.valid:
                 self._put_phone(phone.number, contact_id, contact.name)
         name = identity_name(contact.name, contact.flags)
-        self._put_phone("n" + name_org_hash(name, contact.org), contact_id, "")
+        self._put_name(name_org_key(name, contact.org), contact_id)
 
     def absorb(
         self,
@@ -192,21 +228,24 @@ class Merger:
         if self.spilled:
             wanted: list[str] = []
             wanted_phones: list[str] = []
-            for _, email_keys, phones, url, name_hash, row in entries:
+            wanted_names: list[str] = []
+            for _, email_keys, phones, url, who, row in entries:
                 for k in email_keys:
                     wanted.append("e" + k)
                 if url:
                     wanted.append("u" + url)
                 if phones:
                     wanted_phones.extend(phones)
-                wanted_phones.append("n" + name_hash)
+                wanted_names.append(who)
                 key = row[0]
                 if not _plain(key):
                     wanted.append("k" + key)
-            self._fetch(wanted, wanted_phones)
-        one, put, claim = self._one, self._put, self._claim
+            self._fetch(wanted, wanted_phones, wanted_names)
+        one, put, claim, names = self._one, self._put, self._claim, self._names
+        spilled = self.spilled
+        claimed = self._claimed = self._claimed or bytearray(1024)
         new = 0
-        for _, email_keys, phones, url, name_hash, row in entries:
+        for _, email_keys, phones, url, who, row in entries:
             found = None
             for k in email_keys:
                 found = one.get("e" + k)
@@ -222,21 +261,27 @@ class Merger:
                 found = self._match_phones(
                     phones, row[ROW_NAME], row[ROW_FLAGS], email_keys, url, get
                 )
-            if found is None:
-                found = self._match_name(name_hash, email_keys, url, phones, get)
+            if found is None and who in names:
+                found = self._match_name(who, email_keys, url, phones, get)
             if found is not None:
                 claim(found)
                 merge(found, row)
                 continue
             key = row[0]
-            plain = _plain(key)  # taken exactly when its email is
+            # A plain email is taken exactly when its email is (see _plain).
+            plain = "@" in key and "#" not in key and key[1:2] != ":"
             if plain and "e" + key in one:  # the address of someone else as well
                 plain = False
                 row = (self._unique_key(key), *row[1:])
             elif not plain and "k" + key in one:
                 row = (self._unique_key(key), *row[1:])
             contact_id = add(row)
-            claim(contact_id)
+            byte = contact_id >> 3
+            if byte < len(claimed):
+                claimed[byte] |= 1 << (contact_id & 7)
+            else:
+                claim(contact_id)
+                claimed = self._claimed
             new += 1
             if not plain:
                 put("k" + row[0], contact_id)
@@ -246,7 +291,10 @@ class Merger:
                 put("u" + url, contact_id)
             for number in phones:
                 self._put_phone(number, contact_id, row[ROW_NAME])
-            self._put_phone("n" + name_hash, contact_id, "")
+            if spilled or who in names:
+                self._put_name(who, contact_id)
+            else:
+                names[who] = contact_id
         self.flush()
         return new
 
@@ -276,7 +324,7 @@ class Merger:
 
     def _match_name(
         self,
-        name_hash: str,
+        who: str,
         email_keys: tuple[str, ...],
         url: str,
         phones: tuple[str, ...],
@@ -285,13 +333,13 @@ class Merger:
         """The first person of this name + organisation that no record of
         this file reached yet (or one whose older records of this file are
         still being read again) and that nothing contradicts."""
-        holders = self._holders.get("n" + name_hash)
+        holders = self._named(who)
         if not holders:
             return None
         f = self.file
         assert f is not None
-        nobody = name_hash == NOBODY
-        for cid, _ in holders:
+        nobody = who == NOBODY
+        for cid in holders:
             if self._is_claimed(cid) and not f.rereads.get((cid, f.path)):
                 continue
             if nobody or email_keys or url or phones:
@@ -320,5 +368,6 @@ class Merger:
 
 def _plain(key: str) -> bool:
     """Is this stable key a casefolded email as it is (held with its ``e``
-    key), rather than a profile URL, a phone, a hash or a key made unique?"""
-    return "@" in key and "#" not in key and key[:2] not in ("u:", "h:")
+    key), rather than a profile URL (``u:``), a phone, a hash (``h:``) or a
+    key made unique (``#n``)?  (An address has no ``:`` in second place.)"""
+    return "@" in key and "#" not in key and key[1:2] != ":"

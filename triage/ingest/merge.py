@@ -43,8 +43,27 @@ _DERIVED = (
 )
 
 
+def name_org_key(name: str, org: str) -> str:
+    """What name + organisation matching compares: ``"doe jane|acme"``."""
+    return _words(name) + "|" + _words(org)
+
+
+_SIMPLE = re.compile(r"[A-Za-z0-9 ]*")
+
+
+def _words(text: str) -> str:
+    """:func:`name_key`, ~5x faster for plain ASCII words (most names)."""
+    if _SIMPLE.fullmatch(text):
+        return " ".join(sorted(text.lower().split()))
+    return name_key(text)
+
+
 def name_org_hash(name: str, org: str) -> str:
-    text = name_key(name) + "|" + name_key(org)
+    """The stable key's part for a person known by name and organisation."""
+    return _digest(name_org_key(name, org))
+
+
+def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
@@ -56,7 +75,7 @@ def identity_name(name: str, flags: int) -> str:
 
 # A cleaned record as the import's worker processes hand it over: (line,
 # casefolded emails, valid phone numbers, profile URL key, name +
-# organisation hash, Row).  Plain tuples: they cross a pipe ~10x cheaper
+# organisation key (name_org_key), Row).  Plain tuples: they cross a pipe ~10x cheaper
 # than dataclasses.  The Row is what the store inserts for a new person,
 # under the record's stable key; the main process only looks the keys up,
 # and decodes the Row (decode_row) for the ~5 % that merge into someone.
@@ -75,7 +94,7 @@ def prepare(person: Person, sources: str) -> Entry:
     email_keys = tuple([email_key(e.address) for e in emails])
     phones = tuple([p.number for p in person.phones if p.valid])
     url = profile_key(person.profile_url) if person.profile_url else ""
-    name_hash = name_org_hash(identity_name(person.name, person.flags), person.org)
+    who = name_org_key(identity_name(person.name, person.flags), person.org)
     for email, k in zip(emails, email_keys, strict=True):
         if email.valid:
             key = k
@@ -86,8 +105,8 @@ def prepare(person: Person, sources: str) -> Entry:
         elif phones:
             key = phones[0]
         else:
-            key = "h:" + name_hash
-    return person.line, email_keys, phones, url, name_hash, encode_row(key, person, sources)
+            key = "h:" + _digest(who)
+    return person.line, email_keys, phones, url, who, encode_row(key, person, sources)
 
 
 def contradicts(

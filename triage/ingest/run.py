@@ -24,7 +24,7 @@ from triage.ingest.chunks import splittable
 from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
-from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_hash, refresh_flags
+from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_key, refresh_flags
 from triage.ingest.mixing import mix, traits
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Normalizer, email_key
@@ -214,7 +214,7 @@ def _import_all(
     import_paths = frozenset(str(f.path.resolve()) for f in opened)
     rereads: dict[tuple[int, str], int] = {}  # shared by the files of the import
     merger = Merger(
-        store.merge_index(deck.id, email_key, name_org_hash, profile_key, FLAG_BITS["name_guessed"])
+        store.merge_index(deck.id, email_key, name_org_key, profile_key, FLAG_BITS["name_guessed"])
     )
     merger.load()
     ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import

@@ -4,9 +4,10 @@ profile URL, phone, name + organisation hash and stable key, as the import's mat
 
 Keys are one string each (``e`` + casefolded email, ``u`` + profile URL
 key, ``k`` + stable key) with one holder; phones keep every holder in
-order, with the name it had then, and so do name hashes (``n`` + hash).
+order, with the name it had then; name + organisation keys keep every
+holder, by id.
 Small decks are read once into the matcher's dicts
-(:meth:`MergeIndex.deck_keys`, :meth:`MergeIndex.deck_holders`); past its limit
+(:meth:`MergeIndex.deck_keys`, :meth:`deck_phones`, :meth:`deck_names`); past its limit
 the matcher keeps them here instead, in two tables of SQLite's temporary
 database on the import's connection (:meth:`MergeIndex.spill`), whose pages
 are held to the temp cache and spill to an unlinked temporary file, and asks
@@ -20,13 +21,18 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
 Holders = dict[str, list[tuple[int, str]]]
+Named = dict[str, list[int]]
 
 _TABLES = (
     "DROP TABLE IF EXISTS temp.merge_one",
     "DROP TABLE IF EXISTS temp.merge_phone",
+    "DROP TABLE IF EXISTS temp.merge_name",
     "CREATE TEMP TABLE merge_one (key TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TEMP TABLE merge_phone (seq INTEGER PRIMARY KEY, number TEXT NOT NULL,"
     " id INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE (number, id))",
+    # People of one name in the order they were met: by id (ids grow).
+    "CREATE TEMP TABLE merge_name (key TEXT NOT NULL, id INTEGER NOT NULL,"
+    " PRIMARY KEY (key, id)) WITHOUT ROWID",
 )
 # A deck's people as keys, in the order they were indexed (by id; emails
 # and phones in their stored order).
@@ -38,21 +44,28 @@ _DECK_KEYS = (
     "SELECT 'k' || c.key, c.id FROM contacts c WHERE c.deck_id = ? AND"
     " (instr(c.key, '@') = 0 OR instr(c.key, '#') > 0 OR substr(c.key, 1, 2) IN ('u:', 'h:'))",
 )
-# Phones and name + organisation hashes, with every holder in order (a
-# name guessed from an address does not count: see triage.ingest.merge).
-_DECK_HOLDERS = (
+_DECK_PHONES = (
     "SELECT json_extract(j.value, '$[0]'), c.id, c.name"
     " FROM contacts c, json_each(c.phones) j"
-    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key",
-    "SELECT 'n' || triage_name_hash(CASE WHEN c.flags & ? THEN '' ELSE c.name END, c.org),"
-    " c.id, '' FROM contacts c WHERE c.deck_id = ? ORDER BY c.id",
+    " WHERE c.deck_id = ? AND json_extract(j.value, '$[1]') ORDER BY c.id, j.key"
+)
+# Everyone's name + organisation key (a name guessed from an address does
+# not count: see triage.ingest.merge).
+_DECK_NAMES = (
+    "SELECT triage_name_hash(CASE WHEN c.flags & ? THEN '' ELSE c.name END, c.org), c.id"
+    " FROM contacts c WHERE c.deck_id = ? ORDER BY c.id"
 )
 _SELECT_ONE = "SELECT key, id FROM temp.merge_one WHERE key IN (SELECT value FROM json_each(?))"
 _SELECT_PHONES = (
     "SELECT number, id, name FROM temp.merge_phone"
     " WHERE number IN (SELECT value FROM json_each(?)) ORDER BY seq"
 )
+_SELECT_NAMES = (
+    "SELECT key, id FROM temp.merge_name WHERE key IN (SELECT value FROM json_each(?))"
+    " ORDER BY key, id"
+)
 _INSERT_ONE = "INSERT OR IGNORE INTO temp.merge_one (key, id) VALUES (?, ?)"
+_INSERT_NAME = "INSERT OR IGNORE INTO temp.merge_name (key, id) VALUES (?, ?)"
 _INSERT_PHONE = "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) VALUES (?, ?, ?)"
 _HAS_ONE = "SELECT 1 FROM temp.merge_one WHERE key = ?"
 
@@ -61,7 +74,7 @@ class MergeIndex:
     """One deck's merge keys during one import (inside its transaction).
 
     ``email_key`` and ``name_hash`` are the matcher's own functions (the
-    casefolded form of an email, the hash of a name and organisation): the
+    casefolded form of an email, the key of a name and organisation): the
     keys of people already stored are computed by them, in SQL."""
 
     def __init__(
@@ -96,12 +109,13 @@ class MergeIndex:
         for select in _DECK_KEYS:
             yield from self.conn.execute(select, (self.deck_id,))
 
-    def deck_holders(self) -> Iterator[tuple[str, int, str]]:
-        """(number, id, name) of every valid phone stored, in order; then
-        (``n`` + name hash, id, "") of every person."""
-        phones, names = _DECK_HOLDERS
-        yield from self.conn.execute(phones, (self.deck_id,))
-        yield from self.conn.execute(names, (self.guessed_flag, self.deck_id))
+    def deck_phones(self) -> Iterator[tuple[str, int, str]]:
+        """(number, id, name) of every valid phone stored, in order."""
+        yield from self.conn.execute(_DECK_PHONES, (self.deck_id,))
+
+    def deck_names(self) -> Iterator[tuple[str, int]]:
+        """(name + organisation key, id) of everyone stored, by id."""
+        yield from self.conn.execute(_DECK_NAMES, (self.guessed_flag, self.deck_id))
 
     # -- or kept in SQLite -------------------------------------------------------
 
@@ -109,6 +123,7 @@ class MergeIndex:
         self,
         one: Iterable[tuple[str, int]],
         phones: Iterable[tuple[str, int, str]],
+        names: Iterable[tuple[str, int]],
         cache_kib: int,
         *,
         from_deck: bool = False,
@@ -121,24 +136,38 @@ class MergeIndex:
         for sql in _TABLES:
             conn.execute(sql)
         self.spilled = True
-        self.write(one, phones)
+        self.write(one, phones, names)
         if from_deck:
             for select in _DECK_KEYS:
                 conn.execute(
                     "INSERT OR IGNORE INTO temp.merge_one (key, id) " + select, (self.deck_id,)
                 )
-            by_phone, by_name = _DECK_HOLDERS
-            insert = "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) "
-            conn.execute(insert + by_phone, (self.deck_id,))
-            conn.execute(insert + by_name, (self.guessed_flag, self.deck_id))
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.merge_phone (number, id, name) " + _DECK_PHONES,
+                (self.deck_id,),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO temp.merge_name (key, id) " + _DECK_NAMES,
+                (self.guessed_flag, self.deck_id),
+            )
 
-    def write(self, one: Iterable[tuple[str, int]], phones: Iterable[tuple[str, int, str]]) -> None:
-        """Add keys and phone holders (a key already held keeps its holder)."""
+    def write(
+        self,
+        one: Iterable[tuple[str, int]],
+        phones: Iterable[tuple[str, int, str]],
+        names: Iterable[tuple[str, int]] = (),
+    ) -> None:
+        """Add keys, phone holders and name holders (a key already held
+        keeps its holder)."""
         self.conn.executemany(_INSERT_ONE, one)
         self.conn.executemany(_INSERT_PHONE, phones)
+        self.conn.executemany(_INSERT_NAME, names)
 
-    def fetch(self, keys: list[str], numbers: list[str]) -> tuple[dict[str, int], Holders]:
-        """The holders of these keys, and of these phone numbers (in order)."""
+    def fetch(
+        self, keys: list[str], numbers: list[str], names: list[str] | None = None
+    ) -> tuple[dict[str, int], Holders, Named]:
+        """The holders of these keys, of these phone numbers (in order) and
+        of these name + organisation keys (by id)."""
         conn = self.conn
         one: dict[str, int] = (
             dict(conn.execute(_SELECT_ONE, (json.dumps(keys, ensure_ascii=False),))) if keys else {}
@@ -149,7 +178,11 @@ class MergeIndex:
                 _SELECT_PHONES, (json.dumps(numbers, ensure_ascii=False),)
             ):
                 holders.setdefault(number, []).append((cid, name))
-        return one, holders
+        named: Named = {}
+        if names:
+            for key, cid in conn.execute(_SELECT_NAMES, (json.dumps(names, ensure_ascii=False),)):
+                named.setdefault(key, []).append(cid)
+        return one, holders, named
 
     def has(self, key: str) -> bool:
         return self.conn.execute(_HAS_ONE, (key,)).fetchone() is not None
@@ -159,4 +192,5 @@ class MergeIndex:
         if self.spilled:
             self.conn.execute("DROP TABLE IF EXISTS temp.merge_one")
             self.conn.execute("DROP TABLE IF EXISTS temp.merge_phone")
+            self.conn.execute("DROP TABLE IF EXISTS temp.merge_name")
             self.spilled = False
