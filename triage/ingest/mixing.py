@@ -16,7 +16,10 @@ something does.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
+
+from triage.store.codec import ROW_EMAILS, ROW_ORG, ROW_SOURCES, Row
 
 # How many cards ahead a clash looks for a card to swap in.
 WINDOW = 12
@@ -33,27 +36,110 @@ def traits(org: str, email: str, source: str) -> Traits:
     """What the mixing compares, from a card's organisation, first email and
     first source file."""
     domain = email.rpartition("@")[2].strip().lower() if "@" in email else ""
-    return (" ".join(org.split()).casefold(), domain, source)
+    return (_org_key(org), domain, source)
 
 
 def mix(people: Sequence[Traits], before: Traits | None = None) -> list[int]:
     """The order (indexes into ``people``, a shuffle already) in which
-    neighbours clash least; ``before``: the card that precedes the first.
+    neighbours clash least; ``before``: the card that precedes the first."""
+    newcomers = Newcomers()
+    for i, (org, domain, source) in enumerate(people):
+        newcomers.add(i, i, org, domain, source)
+    return newcomers.order(before)
 
-    Values every card shares (one source file, say) are left out: they
-    clash everywhere, so they cannot decide anything."""
-    n = len(people)
-    # Each trait as a small int per card (0: unknown, never a clash), and
-    # the id of the card before the first (-1: a value none of them has).
-    columns: list[list[int]] = []
-    start: list[int] = []
-    for t in range(3):
-        ids: dict[str, int] = {"": 0}
-        column = [ids.setdefault(p[t], len(ids)) for p in people]
-        if len(ids) == 2 and 0 not in column:
-            column = [0] * n  # one value on every card
-        columns.append(column)
-        start.append(ids.get(before[t], -1) if before is not None and before[t] else 0)
+
+def row_traits(row: Row) -> Traits:
+    """The traits of a new contact's encoded row, read off its JSON text (the
+    first email's domain, the first source's file name, still quoted: a
+    name to compare, not to show)."""
+    emails = row[ROW_EMAILS]
+    at = emails.find("@")
+    domain = emails[at + 1 : emails.find('"', at)].lower() if at > 0 else ""
+    sources = row[ROW_SOURCES]
+    return row[ROW_ORG], domain, sources[3 : sources.find('",', 3)]
+
+
+class Newcomers:
+    """An import's new people as they are added: their ids and ranks, and
+    each trait as a number (arrays: a few bytes a person at 100,000; an
+    organisation is kept as its hash, only compared for equality)."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.ranks = array("q")
+        self.columns = [array("q"), array("q"), array("q")]
+        # Domains and files are few: numbered.  Organisations: whether all
+        # of them are one (then they cannot decide anything).
+        self.codes: list[dict[str, int]] = [{}, {"": 0}, {"": 0}]
+        self.orgs: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, contact_id: int, rank: int, org: str, domain: str, source: str) -> None:
+        self.ids.append(contact_id)
+        self.ranks.append(rank)
+        key = _org_key(org)
+        code = _org_code(key)
+        if len(self.orgs) < 2:
+            self.orgs.add(code)
+        self.columns[0].append(code)
+        for column, codes, value in zip(
+            self.columns[1:], self.codes[1:], (domain, source), strict=True
+        ):
+            number = codes.get(value)
+            if number is None:
+                number = codes[value] = len(codes)
+            column.append(number)
+
+    def moves(self, before: Traits | None = None) -> list[tuple[int, int]]:
+        """(id, rank) of the people whose place the mixing changes: each takes
+        the rank of the place it moves to."""
+        ranks = sorted(self.ranks)
+        if self.ranks != array("q", ranks):  # added out of rank order: sort them first
+            by_rank = sorted(range(len(self.ids)), key=self.ranks.__getitem__)
+            self.ids = array("q", (self.ids[i] for i in by_rank))
+            self.ranks = array("q", ranks)
+            self.columns = [array("q", (c[i] for i in by_rank)) for c in self.columns]
+        ids = self.ids
+        order = self.order(before)
+        return [(ids[k], ranks[i]) for i, k in enumerate(order) if k != i]
+
+    def order(self, before: Traits | None = None) -> list[int]:
+        """The mixed order, as indexes in the order added.  A value every
+        card has (one source file, say) is left out: it clashes everywhere,
+        so it cannot decide anything."""
+        n = len(self.ids)
+        if not n:
+            return []
+        org_column = self.columns[0]
+        one_org = len(self.orgs) == 1 and 0 not in self.orgs
+        columns: list[Sequence[int]] = [array("q", [0]) * n if one_org else org_column]
+        start = [_org_code(_org_key(before[0])) if before is not None and not one_org else 0]
+        for t in (1, 2):
+            column, codes = self.columns[t], self.codes[t]
+            known = before[t] if before is not None else ""
+            if len(codes) == 2 and 0 not in column:
+                columns.append(array("q", [0]) * n)
+                start.append(0)
+            else:
+                columns.append(column)
+                start.append(codes.get(known, -1) if known else 0)
+        # Lists for the pass itself: indexing them is the inner loop.
+        return _mix([list(column) for column in columns], start)
+
+
+def _org_code(key: str) -> int:
+    """An organisation as a number, equal for equal names (0: none)."""
+    return (hash(key) or 1) if key else 0
+
+
+def _org_key(org: str) -> str:
+    return " ".join(org.split()).casefold()
+
+
+def _mix(columns: list[Sequence[int]], start: list[int]) -> list[int]:
+    n = len(columns[0])
     org, dom, src = columns
     # The most common value of each trait, and (from the moment it can hold
     # half of the cards still to place) how many of those hold it: such a
@@ -129,7 +215,7 @@ def mix(people: Sequence[Traits], before: Traits | None = None) -> list[int]:
     return order
 
 
-def _most_common(column: list[int]) -> tuple[int, int]:
+def _most_common(column: Sequence[int]) -> tuple[int, int]:
     """The most common known value of a trait and how many cards hold it
     ((0, 0): none is known)."""
     counts: dict[int, int] = {}
@@ -142,7 +228,7 @@ def _most_common(column: list[int]) -> tuple[int, int]:
     return value, counts[value]
 
 
-def _clash(columns: list[list[int]], a: int, b: int) -> int:
+def _clash(columns: list[Sequence[int]], a: int, b: int) -> int:
     """What cards ``a`` and ``b`` share, weighed."""
     org, dom, src = columns
     return (

@@ -25,7 +25,7 @@ from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
 from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_key, refresh_flags
-from triage.ingest.mixing import mix, traits
+from triage.ingest.mixing import Newcomers, row_traits, traits
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Normalizer, email_key
 from triage.ingest.pool import (
@@ -217,7 +217,8 @@ def _import_all(
         store.merge_index(deck.id, email_key, name_org_key, profile_key, FLAG_BITS["name_guessed"])
     )
     merger.load()
-    ranks = _Ranks(deck.seed, import_id)  # one sequence for every file of the import
+    # One sequence for every file of the import, after the deck's last card.
+    ranks = _Ranks(deck.seed, import_id, store.event_before(deck.id, import_id << 40))
     if bulk:
         store.suspend_indexes()
     for f in opened:
@@ -314,10 +315,11 @@ def _import_file(
     writer = store.writer(deck.id)
     flag_values: dict[int, int] = {}  # flags value -> records with it
     sources = encode_source_parts(rep.file, current.import_id, current.path)
-    next_rank = ranks.next
+    next_rank, note = ranks.next, ranks.note
 
     def add(row: Row) -> int:
-        return writer.add(row, next_rank())
+        rank = next_rank()
+        return note(writer.add(row, rank), rank, row)
 
     email_holder = merger.email_holder
 
@@ -440,10 +442,14 @@ class _Ranks:
 
     LIMIT = 1 << 24
 
-    def __init__(self, seed: int, import_id: int) -> None:
+    def __init__(self, seed: int, import_id: int, last: tuple[str, str, str] | None = None) -> None:
+        """``last``: the deck's last card (organisation, email, file), which
+        the first new one should not be like."""
         self.rng = random.Random(seed ^ import_id)
+        self.last = None if last is None else traits(*last)
         self.base = import_id << 40
         self.count = 0
+        self.newcomers = Newcomers()
 
     def next(self) -> int:
         count = self.count
@@ -455,17 +461,19 @@ class _Ranks:
         self.count = count + 1
         return self.base | self.rng.getrandbits(16) << 24 | count
 
+    def note(self, contact_id: int, rank: int, row: Row) -> int:
+        """Remember a new person for :meth:`mix`; returns its id."""
+        self.newcomers.add(contact_id, rank, *row_traits(row))
+        return contact_id
+
     def mix(self, store: Store, deck_id: int) -> None:
         """Mix the new people among their own places (:mod:`mixing`): no
         neighbours from one organisation, email domain or source file where
         the deck allows it, the first one unlike the deck's last card."""
-        if not self.count:
+        if not len(self.newcomers):
             return
-        before, rows = store.event_places(deck_id, self.base)
-        last = None if before is None else traits(*before)
-        order = mix([traits(o, e, s) for _, _, o, e, s in rows], last)
-        moves = [(rows[k][0], rows[i][1]) for i, k in enumerate(order) if k != i]
-        store.move_event_ranks(deck_id, moves)
+        store.move_event_ranks(deck_id, self.newcomers.moves(self.last))
+        self.newcomers = Newcomers()
 
 
 def _file_size(path: Path) -> int:

@@ -42,6 +42,9 @@ emails, phones, notes, labels, sources, search, flags, connected_on,
 invited_on, profile_url), the list columns as JSON text."""
 ROW_KEY = 0
 ROW_NAME = 1
+ROW_ORG = 4
+ROW_EMAILS = 6
+ROW_SOURCES = 10
 ROW_FLAGS = 12
 
 

@@ -111,6 +111,10 @@ def _filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
     return clause, params
 
 
+# What the event order's mixing compares (see triage.ingest.mixing).
+_TRAITS = "org, json_extract(emails, '$[0][0]'), json_extract(sources, '$[0][0]')"
+
+
 def _rank_column(order: str) -> str:
     if order not in ORDERS and order not in RECOVERY_ORDERS:
         raise ValueError(f"unknown order {order}")
@@ -785,36 +789,35 @@ class Store:
     def event_places(
         self, deck_id: int, from_rank: int
     ) -> tuple[tuple[str, str, str] | None, list[tuple[int, int, str, str, str]]]:
-        """For mixing an import's new people into the event walk: the card
-        before ``from_rank`` as (organisation, first email, first source
-        file), and every card from ``from_rank`` on as (id, rank,
-        organisation, first email, first source file), in walk order."""
-        traits = "org, json_extract(emails, '$[0][0]'), json_extract(sources, '$[0][0]')"
-        before = self.conn.execute(
-            f"SELECT {traits} FROM contacts WHERE deck_id = ? AND r_event < ?"
-            " ORDER BY r_event DESC LIMIT 1",
-            (deck_id, from_rank),
-        ).fetchone()
+        """The event walk from ``from_rank`` on, for measuring its mixing: the
+        card before as (organisation, first email, first source file), and
+        every card as (id, rank, organisation, first email, first source
+        file), in walk order."""
         rows = self.conn.execute(
-            f"SELECT id, r_event, {traits} FROM contacts WHERE deck_id = ? AND r_event >= ?",
+            f"SELECT id, r_event, {_TRAITS} FROM contacts WHERE deck_id = ? AND r_event >= ?",
             (deck_id, from_rank),
         ).fetchall()
         rows.sort(key=lambda r: r[1])
         clean = [(i, r, o, e or "", s or "") for i, r, o, e, s in rows]
-        return (None if before is None else (before[0], before[1] or "", before[2] or "")), clean
+        return self.event_before(deck_id, from_rank), clean
+
+    def event_before(self, deck_id: int, rank: int) -> tuple[str, str, str] | None:
+        """The card before ``rank`` in the event walk, as (organisation,
+        first email, first source file): where an import's people join."""
+        row = self.conn.execute(
+            f"SELECT {_TRAITS} FROM contacts WHERE deck_id = ? AND r_event < ?"
+            " ORDER BY r_event DESC LIMIT 1",
+            (deck_id, rank),
+        ).fetchone()
+        return None if row is None else (row[0], row[1] or "", row[2] or "")
 
     def move_event_ranks(self, deck_id: int, moves: Sequence[tuple[int, int]]) -> None:
         """Give contacts new event ranks, (id, rank) pairs that swap places
         among themselves (inside the import's transaction; through negative
         ranks, so the unique index never sees two cards on one place)."""
-        if not moves:
-            return
-        self.conn.executemany(
-            "UPDATE contacts SET r_event = ? WHERE id = ?", ((-rank, i) for i, rank in moves)
-        )
-        self.conn.execute(
-            "UPDATE contacts SET r_event = -r_event WHERE deck_id = ? AND r_event < 0", (deck_id,)
-        )
+        sql = "UPDATE contacts SET r_event = ? WHERE id = ?"
+        self.conn.executemany(sql, ((-rank, i) for i, rank in moves))
+        self.conn.executemany(sql, ((rank, i) for i, rank in moves))
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
         self.conn.execute(
