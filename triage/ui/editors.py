@@ -106,6 +106,11 @@ class TagInput(Input):
     escape typed right after it then closes the dialog only after the tag
     is on the card."""
 
+    # In a browser (triage serve) ctrl+w closes the tab: a second key.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+alt+backspace", "delete_left_word", "Delete word", show=False),
+    ]
+
     def __init__(self, on_enter: Callable[[str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.on_enter = on_enter
