@@ -111,6 +111,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402
+from triage.model import UPLOAD_BLOCKED  # noqa: E402
 
 DECK = "crash"
 EXPORT_DECK = "export"
@@ -189,7 +190,8 @@ class Shown:
 
 class Walk:
     """The deck's walk in event order and the review screen's rules
-    (triage/ui/review_screen.py, unfiltered walk)."""
+    (triage/ui/review_screen.py, the default walk: the people an upload can
+    invite)."""
 
     def __init__(self, ids: list[int], names: dict[int, str], deck_tags: list[str]) -> None:
         self.ids = ids
@@ -538,8 +540,11 @@ def read_walk(db: Path, deck: str) -> tuple[int, Walk]:
     try:
         deck_id = con.execute("SELECT id FROM decks WHERE name = ?", (deck,)).fetchone()[0]
         ids, names = [], {}
+        # The default walk: the people an upload can invite.
         for cid, name in con.execute(
-            "SELECT id, name FROM contacts WHERE deck_id = ? ORDER BY r_event", (deck_id,)
+            "SELECT id, name FROM contacts WHERE deck_id = ?"
+            f" AND (flags & {UPLOAD_BLOCKED}) = 0 ORDER BY r_event",
+            (deck_id,),
         ):
             ids.append(cid)
             names[cid] = clean(name or "(no name)")

@@ -107,11 +107,16 @@ def say_deck(args: argparse.Namespace) -> None:
 
 
 def open_deck(store: Store, args: argparse.Namespace) -> Deck:
-    """The deck a command works on (:func:`deck_name`), remembered as the
-    one used last."""
-    deck = existing_deck(store, deck_name(store, args))
+    """The deck a command works on (:func:`deck_name`)."""
+    return existing_deck(store, deck_name(store, args))
+
+
+def used(store: Store, deck: Deck, args: argparse.Namespace) -> None:
+    """The command worked on ``deck``: remember it as the one used last
+    (after the work, so that a command refused on a damaged file writes
+    nothing), and say which it was if the command chose it."""
     store.mark_used(deck)
-    return deck
+    say_deck(args)
 
 
 def check_deck_name(name: str) -> str:
@@ -295,8 +300,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         deck = store.deck(report.deck)
         if deck is not None:
-            store.mark_used(deck)
-    say_deck(args)
+            used(store, deck, args)
     if args.json:
         out = report.as_dict()
         for data, f in zip(out["files"], report.files, strict=True):
@@ -321,7 +325,7 @@ def _status(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
         deck = open_deck(store, args)
         st = store.status(deck)
-    say_deck(args)
+        used(store, deck, args)
     if args.json:
         print_json(st.as_dict())
         return 0
@@ -442,8 +446,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         deck = open_deck(store, args)
         if args.meet is not None and args.meet < 1:
             raise UsageError("--meet must be 1 or more")
-        say_deck(args)
-        return review(store, deck, order=walk_order(deck, args.order), meet=args.meet)
+        code = review(store, deck, order=walk_order(deck, args.order), meet=args.meet)
+        if code == 0:
+            used(store, deck, args)
+        return code
 
 
 def walk_order(deck: Deck, order: str | None) -> str:
@@ -496,7 +502,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         with open_store(args, create=False) as store:
             deck = open_deck(store, args)
             code = export_command(store, deck, args)
-            say_deck(args)
+            if code == 0:
+                used(store, deck, args)
             return code
     except NoDatabase:
         existing_deck(None, deck_name(None, args))
@@ -510,7 +517,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         deck = open_deck(store, args)
         lock_path = store.lock(deck).path
-    say_deck(args)
+        used(store, deck, args)
     return serve(
         data_dir(args), deck.name, lock_path, host=args.host, port=args.port, open_page=args.open
     )
