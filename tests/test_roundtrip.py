@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from triage.model import INVITE, UNDECIDED, Contact
 from triage.store import Store
 
@@ -194,3 +196,50 @@ def test_full_export_from_standard_input(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert b"(standard input): triage full export" in proc.stdout
     assert people(data, "p").keys() == people(data, "source").keys()
+
+
+def test_tags_and_notes_arrive_with_their_people_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Putting back a full export's tags and notes is part of the import's one
+    transaction: when it fails, nobody of that file is left without them."""
+    from triage.ingest import userdata
+    from triage.ingest.run import run_import
+
+    data = tmp_path / "data"
+    cards = tmp_path / "cards.vcf"
+    cards.write_text(VCARDS, encoding="utf-8")
+    triage(data, "import", str(cards), "--deck", "source", "--region", "US")
+    store = Store.open(data)
+    try:
+        deck = store.deck("source")
+        assert deck is not None
+        for c in list(store.iter_contacts(deck.id)):
+            store.decide(c.id, INVITE)
+            store.set_tag(c.id, "met", True)
+    finally:
+        store.close()
+    out = tmp_path / "everyone.csv"
+    triage(data, "export", "--deck", "source", "--format", "full", "-o", str(out))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(userdata, "restore_user_fields", broken)
+    store = Store.open(data)
+    try:
+        with pytest.raises(OSError):
+            run_import(store, "copy", [out], region="US")
+        assert store.deck("copy") is None  # not the people without their tags
+    finally:
+        store.close()
+    monkeypatch.undo()
+    store = Store.open(data)
+    try:
+        run_import(store, "copy", [out], region="US")
+        deck = store.deck("copy")
+        assert deck is not None
+        tagged = [store.tags_of(c.id) for c in store.iter_contacts(deck.id)]
+        assert tagged and all(tags == ["met"] for tags in tagged)
+    finally:
+        store.close()

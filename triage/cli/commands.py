@@ -24,7 +24,7 @@ from triage.store.files import NoDatabase, StoreError, describe_db_error
 from triage.vocab import FLAG_LABELS, IMPORT_FORMATS, command, deck_option
 
 if TYPE_CHECKING:
-    from triage.ingest.run import FileReport, ImportReport
+    from triage.ingest.run import ImportReport
 
 DEMO_DECK = "demo"
 
@@ -160,13 +160,11 @@ def do_import(
 ) -> ImportReport:
     """Run an import and return its report; shows progress on a terminal.
 
-    ``-`` and pipes (``<(...)``) are read into private copies first; the
-    tags and invitation notes of a triage full export are put back after."""
+    ``-`` and pipes (``<(...)``) are read into private copies first."""
     from triage.ingest.formats import check_encoding, parse_mapping
     from triage.ingest.formats.base import FormatError
     from triage.ingest.run import ImportFailed, run_import
     from triage.ingest.spool import SpoolError, spooled
-    from triage.ingest.userdata import restore_from_full
 
     deck_name = check_deck_name(deck_name)
     try:
@@ -198,16 +196,6 @@ def do_import(
                     if path != given:  # a copy of standard input or a pipe
                         message = message.replace(str(path), path.name)
                 raise UsageError(f"{message}; nothing was imported") from None
-            restore_from_full(
-                store,
-                deck_name,
-                [
-                    (path, f.path)
-                    for path, f in zip(paths, _file_reports(report, paths), strict=True)
-                    if f is not None and f.format == "full"
-                ],
-                encoding,
-            )
     except SpoolError as exc:
         raise UsageError(f"{exc}; nothing was imported") from None
     except StoreError as exc:
@@ -220,13 +208,6 @@ def do_import(
 
 def _rows(n: int) -> str:
     return f"{n:,} row" if n == 1 else f"{n:,} rows"
-
-
-def _file_reports(report: ImportReport, paths: list[Path]) -> list[FileReport | None]:
-    """The report of each file, in the order of ``paths`` (the import reads
-    invitation files last)."""
-    by_path = {f.path: f for f in report.files}
-    return [by_path.get(str(p.resolve())) for p in paths]
 
 
 class _Progress:

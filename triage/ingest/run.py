@@ -36,6 +36,7 @@ from triage.ingest.pool import (
     sequential_batches,
 )
 from triage.ingest.profiles import profile_key
+from triage.ingest.userdata import restore_from_full
 from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
 from triage.store.codec import Row, decode_row, encode_source_parts
@@ -187,7 +188,9 @@ def _run_import(
     bulk = sum(_file_size(f.path) for f in opened) >= _BULK_BYTES
     cache = store.page_cache(_BULK_CACHE_KIB) if bulk else contextlib.nullcontext()
     with cache, store.transaction():
-        _import_all(store, deck_name, region, opened, report, bulk, started, progress, deferred)
+        _import_all(
+            store, deck_name, region, opened, report, bulk, started, progress, deferred, encoding
+        )
     return report
 
 
@@ -201,6 +204,7 @@ def _import_all(
     started: float,
     progress: Progress | None,
     deferred: list[set[int | signal.Signals]],
+    encoding: str | None,
 ) -> None:
     deck = store.deck(deck_name) or store.create_deck(deck_name, region)
     report.region = region
@@ -239,6 +243,14 @@ def _import_all(
             raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
     merger.close()
     ranks.mix(store, deck.id)
+    # What a full export held of the user's own (tags, invitation notes) goes
+    # back in the same transaction as its people.
+    restore_from_full(
+        store,
+        deck.id,
+        [(f.path, str(f.path.resolve())) for f in opened if f.format == "full"],
+        encoding,
+    )
     # Everything is read: from here to the end of the transaction (indexes,
     # report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as the
     # transaction's exit is entered (right after the long CREATE INDEX)

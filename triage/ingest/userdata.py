@@ -1,5 +1,6 @@
-"""After an import: the tags and invitation notes of a triage full export
-go back onto the people read from it (see ingest/formats/full.py)."""
+"""At the end of an import, inside its transaction: the tags and invitation
+notes of a triage full export go back onto the people read from it (see
+ingest/formats/full.py)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,18 @@ from triage.store.restore import contacts_by_line, restore_user_fields
 
 
 def restore_from_full(
-    store: Store, deck_name: str, files: list[tuple[Path, str]], encoding: str | None = None
+    store: Store, deck_id: int, files: list[tuple[Path, str]], encoding: str | None = None
 ) -> int:
     """``files``: (file as read, full path the import recorded) of each full
     export just imported; ``encoding`` as given to the import.  Returns how
     many people got tags or a note back."""
-    deck = store.deck(deck_name)
-    if deck is None:
-        return 0
     restored = 0
     for path, recorded in files:
         with open_lines(path, detect_encoding(path, encoding)) as lines:
             by_line = full.user_fields(lines)
         if not by_line:
             continue
-        ids = contacts_by_line(store, deck.id, recorded)
+        ids = contacts_by_line(store, deck_id, recorded)
         fields: dict[int, tuple[list[str], str]] = {}
         for line, (tags, note) in by_line.items():
             contact_id = ids.get(line)
@@ -34,6 +32,6 @@ def restore_from_full(
                 continue
             had_tags, had_note = fields.get(contact_id, ([], ""))
             fields[contact_id] = (had_tags + tags, had_note or note)
-        restore_user_fields(store, deck.id, fields)
+        restore_user_fields(store, deck_id, fields)
         restored += len(fields)
     return restored

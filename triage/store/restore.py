@@ -1,10 +1,11 @@
 """Putting back what a full export held of the user's own: tags and the
 personal invitation note of people an import just read from it.
 
-One transaction for the whole file.  Tags are added to what the person
-already has; a note is written only where the person has none.  Nothing
-is journaled: like the import itself, this is not a change the user undoes
-key by key.  Decisions are never touched.
+Runs inside the import's transaction, so the people and what they held
+arrive together or not at all.  Tags are added to what the person already
+has; a note is written only where the person has none.  Nothing is
+journaled: like the import itself, this is not a change the user undoes key
+by key.  Decisions are never touched.
 """
 
 from __future__ import annotations
@@ -19,40 +20,35 @@ if TYPE_CHECKING:
 def restore_user_fields(
     store: Store, deck_id: int, fields: Mapping[int, tuple[list[str], str]]
 ) -> None:
-    """``fields``: contact id -> (tags, invitation note)."""
+    """``fields``: contact id -> (tags, invitation note); inside the caller's
+    transaction."""
     if not fields:
         return
     conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        tag_ids: dict[str, int] = {}
-        for contact_id, (tags, note) in fields.items():
-            for tag in tags:
-                name = " ".join(tag.split())
-                if not name:
-                    continue
-                key = name.casefold()
-                tag_id = tag_ids.get(key)
-                if tag_id is None:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO tags (deck_id, name) VALUES (?, ?)", (deck_id, name)
-                    )
-                    tag_id = conn.execute(
-                        "SELECT id FROM tags WHERE deck_id = ? AND name = ?", (deck_id, name)
-                    ).fetchone()[0]
-                    tag_ids[key] = tag_id
+    if not conn.in_transaction:
+        raise RuntimeError("restore_user_fields runs inside the import's transaction")
+    tag_ids: dict[str, int] = {}
+    for contact_id, (tags, note) in fields.items():
+        for tag in tags:
+            name = " ".join(tag.split())
+            if not name:
+                continue
+            key = name.casefold()
+            tag_id = tag_ids.get(key)
+            if tag_id is None:
                 conn.execute(
-                    "INSERT OR IGNORE INTO contact_tags VALUES (?, ?)", (contact_id, tag_id)
+                    "INSERT OR IGNORE INTO tags (deck_id, name) VALUES (?, ?)", (deck_id, name)
                 )
-            if note:
-                conn.execute(
-                    "UPDATE contacts SET note = ? WHERE id = ? AND deck_id = ? AND note = ''",
-                    (note, contact_id, deck_id),
-                )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+                tag_id = conn.execute(
+                    "SELECT id FROM tags WHERE deck_id = ? AND name = ?", (deck_id, name)
+                ).fetchone()[0]
+                tag_ids[key] = tag_id
+            conn.execute("INSERT OR IGNORE INTO contact_tags VALUES (?, ?)", (contact_id, tag_id))
+        if note:
+            conn.execute(
+                "UPDATE contacts SET note = ? WHERE id = ? AND deck_id = ? AND note = ''",
+                (note, contact_id, deck_id),
+            )
 
 
 def contacts_by_line(store: Store, deck_id: int, path: str) -> dict[int, int]:
