@@ -30,7 +30,9 @@ from tests.conftest import DECK, PEOPLE, WORK, build_deck, sample_files
 
 CHROMIUM = os.environ.get("TRIAGE_CHROMIUM") or shutil.which("chromium") or ""
 URL_LINE = re.compile(r"at (http://127\.0\.0\.1:\d+/\?token=[\w-]+)")
-NAMES = tuple(p[1] for p in PEOPLE + WORK if p[1])
+# What a card shows of each person: a family name, or "(no name)" for the
+# person known only by an organisation's address.
+NAMES = (*(p[1] for p in PEOPLE + WORK if p[1]), "(no name)")
 
 
 def _missing() -> str | None:

@@ -205,7 +205,8 @@ async def test_downloads_need_the_token(server: TriageServer) -> None:
 
 
 # Every person of deck t has one of these names; the walk's order is a shuffle.
-NAMES = tuple(p[1].encode() for p in PEOPLE + WORK if p[1])
+# A family name, or "(no name)" for the person known only by an address.
+NAMES = (*(p[1].encode() for p in PEOPLE + WORK if p[1]), b"(no name)")
 
 
 async def read_card(ws: aiohttp.ClientWebSocketResponse, limit: float) -> bytes:
