@@ -55,6 +55,7 @@ def fixture(name: str, **kwargs: Any) -> tuple[OpenedFile, list[RawRecord], list
 # --- the public corpus ------------------------------------------------------
 
 
+@pytest.mark.corpus
 def test_every_corpus_csv_imports() -> None:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus/public not present (only in the development workspace)")
@@ -66,6 +67,7 @@ def test_every_corpus_csv_imports() -> None:
         assert records, path.name
 
 
+@pytest.mark.corpus
 def test_corpus_google_old_2021() -> None:
     opened, records, problems = load(corpus_file("google_csv/google_old_format_2021.csv"))
     assert (opened.format, opened.encoding, problems) == ("google", "utf-8", [])
@@ -85,6 +87,7 @@ def test_corpus_google_old_2021() -> None:
     assert max_.countries == []
 
 
+@pytest.mark.corpus
 def test_corpus_google_new_2024() -> None:
     opened, records, problems = load(corpus_file("google_csv/google_new_format_2024.csv"))
     assert (opened.format, opened.encoding, problems) == ("google", "utf-8", [])
@@ -95,6 +98,7 @@ def test_corpus_google_new_2024() -> None:
     assert all(r.emails == [] and r.full_name == "" for r in records)
 
 
+@pytest.mark.corpus
 def test_corpus_linkedin_connections() -> None:
     opened, records, problems = load(corpus_file("linkedin/kawsay_Connections.csv"))
     assert (opened.format, opened.encoding, problems) == ("linkedin", "utf-8-sig", [])
@@ -111,6 +115,7 @@ def test_corpus_linkedin_connections() -> None:
     assert aesop.connected_on == "2024-02-03"
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     ("name", "encoding", "expected"),
     [
@@ -143,6 +148,7 @@ def test_corpus_thunderbird(
     assert [(r.line, r.full_name, r.emails) for r in records] == expected
 
 
+@pytest.mark.corpus
 def test_corpus_thunderbird_details() -> None:
     _, (one, two), _ = load(corpus_file("thunderbird_csv/thunderbird_export.csv"))
     assert (one.given, one.family) == ("contact", "one")
@@ -152,6 +158,7 @@ def test_corpus_thunderbird_details() -> None:
     assert (acer.org, acer.phones) == ("Acer America", ["(800) 000-0000"])
 
 
+@pytest.mark.corpus
 def test_corpus_shift_jis_is_detected() -> None:
     opened, records, problems = load(
         corpus_file("thunderbird_csv/thunderbird_shiftjis_addressbook.csv")

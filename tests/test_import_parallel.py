@@ -134,6 +134,7 @@ def test_each_file_same_as_sequential(
     no_children()
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/public not present")
 def test_whole_corpus_in_one_deck_same_as_sequential(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -238,6 +239,7 @@ def test_merge_indexes_moved_to_sqlite_make_the_same_deck(
     assert dicts[0][0]["files"][0]["merged"] > 0  # type: ignore[index]
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/public not present")
 def test_whole_corpus_spilled_makes_the_same_deck(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

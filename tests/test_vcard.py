@@ -100,10 +100,12 @@ CORPUS_COUNTS: dict[str, tuple[int, int]] = {
 }
 
 
+@pytest.mark.corpus
 def test_corpus_has_exactly_the_pinned_files(corpus: Path) -> None:
     assert sorted(p.name for p in corpus.glob("*.vcf")) == sorted(CORPUS_COUNTS)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", sorted(CORPUS_COUNTS))
 def test_corpus_file_parses_with_pinned_counts(name: str) -> None:
     items = parse_file(name)
@@ -120,6 +122,7 @@ def test_corpus_file_parses_with_pinned_counts(name: str) -> None:
                 assert "/9j/" not in text and "MIID" not in text
 
 
+@pytest.mark.corpus
 def test_corpus_gmail_unescaped_comma_in_fn() -> None:
     (rec,) = records_in("ezvcard_John_Doe_GMAIL.vcf")
     assert rec.line == 1
@@ -138,6 +141,7 @@ def test_corpus_gmail_unescaped_comma_in_fn() -> None:
     assert rec.profile_url == ""
 
 
+@pytest.mark.corpus
 def test_corpus_iphone_cr_cr_lf() -> None:
     (rec,) = records_in("ezvcard_John_Doe_IPHONE.vcf")
     assert rec.line == 1
@@ -156,6 +160,7 @@ def test_corpus_iphone_cr_cr_lf() -> None:
     assert rec.countries == ["United States of America", "USA"]
 
 
+@pytest.mark.corpus
 def test_corpus_android_qp_names_and_line_numbers() -> None:
     recs = records_in("ezvcard_John_Doe_ANDROID.vcf")
     assert [r.line for r in recs] == [1, 6, 11, 18, 36, 71]
@@ -180,6 +185,7 @@ def test_corpus_android_qp_names_and_line_numbers() -> None:
     assert sixth.emails == ["henry@company.com"]
 
 
+@pytest.mark.corpus
 def test_corpus_outlook_qp_soft_break_notes() -> None:
     (rec2003,) = records_in("ezvcard_outlook-2003.vcf")
     assert rec2003.notes == "This is the note field!!\nSecond line\n\nThird line is empty"
@@ -203,6 +209,7 @@ def test_corpus_outlook_qp_soft_break_notes() -> None:
     ]
 
 
+@pytest.mark.corpus
 def test_corpus_ms_outlook_photo_continuation() -> None:
     (rec,) = records_in("ezvcard_John_Doe_MS_OUTLOOK.vcf")
     assert rec.emails == ["john.doe@ibm.cm"]
@@ -210,6 +217,7 @@ def test_corpus_ms_outlook_photo_continuation() -> None:
     assert (rec.family, rec.given, rec.middle) == ("Doe", "John", "Richter,James")
 
 
+@pytest.mark.corpus
 def test_corpus_rfc6350_tel_uri() -> None:
     (rec,) = records_in("ezvcard_rfc6350-example.vcf")
     assert rec.full_name == "Simon Perreault"
@@ -219,6 +227,7 @@ def test_corpus_rfc6350_tel_uri() -> None:
     assert rec.countries == ["Canada"]
 
 
+@pytest.mark.corpus
 def test_corpus_empty_lines() -> None:
     (rec,) = records_in("nodevcf_empty-lines.vcf")
     assert rec.full_name == "Dr. Erika Mustermann"
@@ -233,6 +242,7 @@ def test_corpus_empty_lines() -> None:
     ]
 
 
+@pytest.mark.corpus
 def test_corpus_version_near_end_and_tel_uris() -> None:
     (v21,) = records_in("nodevcf_vcard-2.1.vcf")
     assert (v21.full_name, v21.family, v21.given) == ("Forrest Gump", "Gump", "Forrest")
@@ -243,6 +253,7 @@ def test_corpus_version_near_end_and_tel_uris() -> None:
     assert v4.countries == ["United States of America"]  # after a folded quoted LABEL
 
 
+@pytest.mark.corpus
 def test_corpus_rfc2426_mixed_case_begin_and_pref() -> None:
     recs = records_in("ezvcard_rfc2426-example.vcf")
     assert [(r.line, r.full_name) for r in recs] == [(1, "Frank Dawson"), (13, "Tim Howes")]
@@ -251,6 +262,7 @@ def test_corpus_rfc2426_mixed_case_begin_and_pref() -> None:
     assert recs[1].countries == ["U.S.A."]
 
 
+@pytest.mark.corpus
 def test_corpus_thunderbird_mffab_many_emails() -> None:
     (rec,) = records_in("ezvcard_thunderbird-MFFAB.vcf")
     assert rec.emails == [
@@ -265,6 +277,7 @@ def test_corpus_thunderbird_mffab_many_emails() -> None:
     assert rec.notes.endswith('You can put anything in the "note" field; even curse words.')
 
 
+@pytest.mark.corpus
 def test_corpus_mac_lotus_and_fullcontact() -> None:
     (mac,) = records_in("ezvcard_John_Doe_MAC_ADDRESS_BOOK.vcf")
     assert mac.phones[0] == "905-777-1234"  # the type=pref one comes first
@@ -281,6 +294,7 @@ def test_corpus_mac_lotus_and_fullcontact() -> None:
     assert len(full.emails) == 5 and len(full.phones) == 9
 
 
+@pytest.mark.corpus
 def test_corpus_misc_files() -> None:
     (evo,) = records_in("ezvcard_John_Doe_EVOLUTION.vcf")
     assert evo.emails == ["john.doe@ibm.com"]  # folded inside the address
@@ -823,6 +837,7 @@ CORPUS_TEXTS = (
 )
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS_TEXTS, reason=NO_CORPUS)
 @settings(max_examples=200, deadline=None)
 @given(st.data())
