@@ -251,7 +251,7 @@ def print_report(report: ImportReport) -> None:
             rejected = len(f.rejected)
             print(
                 f"  {f.file}: {IMPORT_FORMATS.get(f.format, f.format)}, {f.encoding}:"
-                f" {_rows(f.records + rejected)}: {f.records:,} read, {rejected:,} rejected"
+                f" {_rows(f.rows)}: {f.records:,} read, {rejected:,} rejected"
             )
             print(
                 f"    of the {f.records:,} read: {f.new:,} new, {f.merged:,} merged,"
@@ -267,27 +267,30 @@ def print_report(report: ImportReport) -> None:
     print(f"Deck '{report.deck}' now holds {report.contacts:,} people.")
 
 
+def import_from_args(
+    store: Store, args: argparse.Namespace, *, quiet: bool = False
+) -> ImportReport:
+    """The import that ``import`` and ``review FILE...`` ask for."""
+    return do_import(
+        store,
+        deck_name(store, args),
+        args.files,
+        region=args.region,
+        format=args.format,
+        map_text=args.map,
+        quiet=quiet,
+        encoding=args.encoding,
+    )
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        report = do_import(
-            store,
-            deck_name(store, args),
-            args.files,
-            region=args.region,
-            format=args.format,
-            map_text=args.map,
-            quiet=args.json,
-            encoding=args.encoding,
-        )
+        report = import_from_args(store, args, quiet=args.json)
         deck = store.deck(report.deck)
         if deck is not None:
             used(store, deck, args)
     if args.json:
-        out = report.as_dict()
-        for data, f in zip(out["files"], report.files, strict=True):
-            data["rows"] = f.records + len(f.rejected)
-            data["read"] = f.records
-        print_json(out)
+        print_json(report.as_dict())
     else:
         print_report(report)
         print(f"Next: {command('review', *deck_option(report.deck))}")
@@ -414,16 +417,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         if args.files:
-            report = do_import(
-                store,
-                deck_name(store, args),
-                args.files,
-                region=args.region,
-                format=args.format,
-                map_text=args.map,
-                encoding=args.encoding,
-            )
-            print_report(report)
+            print_report(import_from_args(store, args))
         deck = open_deck(store, args)
         if args.meet is not None and args.meet < 1:
             raise UsageError("--meet must be 1 or more")

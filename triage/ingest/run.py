@@ -99,7 +99,14 @@ class FileReport:
         if self.format == "invitations":
             out["invitations"] = self.invitations
             out["invitations_matched"] = self.invitations_matched
+        out["rows"] = self.rows
+        out["read"] = self.records
         return out
+
+    @property
+    def rows(self) -> int:
+        """Rows of the file: the records read and the ones rejected."""
+        return self.records + len(self.rejected)
 
 
 @dataclass(slots=True)
