@@ -29,6 +29,14 @@ FLAGS = (
     "merged",
     "name_guessed",
     "phone_unparsed",
+    # What LinkedIn knows, matched across every deck of the database
+    # (triage.store.network): an invitation still pending, one withdrawn
+    # lately (LinkedIn refuses a new one until the lock ends), a LinkedIn
+    # connection or invitation sharing only the name, no profile known.
+    "pending",
+    "locked",
+    "name_match",
+    "no_profile",
 )
 FLAG_BITS = {name: 1 << i for i, name in enumerate(FLAGS)}
 

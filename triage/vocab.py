@@ -34,6 +34,10 @@ FLAG_LABELS: Final[dict[str, str]] = {
     "merged": "merged",
     "name_guessed": "name guessed",
     "phone_unparsed": "phone not recognised",
+    "pending": "invitation pending",
+    "locked": "withdrawn lately",
+    "name_match": "same name on LinkedIn",
+    "no_profile": "no LinkedIn profile",
 }
 assert tuple(FLAG_LABELS) == FLAGS
 

@@ -12,7 +12,7 @@ import sqlite3
 from triage.store.fold import fold
 from triage.vocab import ORDERS, RECOVERY_ORDERS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE decks (
@@ -139,6 +139,44 @@ CREATE TABLE withdrawals (
 CREATE INDEX withdrawals_deck ON withdrawals(deck_id);
 """
 
+# Version 5: what LinkedIn knows, across decks (triage.store.network).
+# ``uploaded_at``: when the person went into a LinkedIn upload file (an
+# invitation sent, as far as triage can know; earlier decks: the export time of
+# people exported from a deck that was ever exported in the linkedin format).
+# ``connections``: the Connections.csv rows a recovery deck was built from.
+# ``network_marks``: why a person carries a network flag (which deck, which
+# file, since when) and until when a withdrawn invitation locks them.
+# ``meta``: database-wide values (when the network flags must be worked out
+# again).  Every address-book person without a profile URL is flagged
+# no_profile (bit 11) until a match says otherwise.
+_V5 = """
+ALTER TABLE contacts ADD COLUMN uploaded_at TEXT NOT NULL DEFAULT '';
+UPDATE contacts SET uploaded_at = exported_at WHERE exported_at != ''
+    AND deck_id IN (SELECT deck_id FROM exports WHERE format = 'linkedin');
+CREATE TABLE connections (
+    id           INTEGER PRIMARY KEY,
+    deck_id      INTEGER NOT NULL REFERENCES decks(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL DEFAULT '',
+    profile_url  TEXT NOT NULL DEFAULT '',
+    email        TEXT NOT NULL DEFAULT '',
+    connected_on TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX connections_deck ON connections(deck_id);
+CREATE TABLE network_marks (
+    contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+    state      TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT '',
+    until      TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+UPDATE contacts SET flags = flags | 2048 WHERE profile_url = ''
+    AND deck_id IN (SELECT id FROM decks WHERE kind = 'address_book');
+INSERT INTO meta (key, value) VALUES ('network_dirty', '1');
+"""
+
 # Version 3: search that ignores accents as it ignores case (the search column
 # re-folded by triage.store.fold), the deck used last (commands without
 # --deck), and redo: an undone change stays in the journal with undone = 1
@@ -157,7 +195,7 @@ END;
 # MIGRATIONS[n] turns a version-n file into version n+1.  Version 2
 # (identity keys) is reserved for a change made alongside this one; until it
 # lands it changes nothing.
-MIGRATIONS: dict[int, str] = {0: _V1, 1: "", 2: _V3, 3: _V4}
+MIGRATIONS: dict[int, str] = {0: _V1, 1: "", 2: _V3, 3: _V4, 4: _V5}
 
 
 class SchemaTooNew(Exception):
