@@ -68,6 +68,9 @@ class Merger:
         # reached (two records of one file never merge on their name).
         self.file: ImportFile | None = None
         self._claimed = bytearray()
+        # Whether the import matches records on name + organisation at all
+        # (set by the import before its first file; see merge.prepare).
+        self.match_names = True
 
     def start_file(self, f: ImportFile) -> None:
         self.file = f
@@ -236,7 +239,8 @@ class Merger:
                     wanted.append("u" + url)
                 if phones:
                     wanted_phones.extend(phones)
-                wanted_names.append(who)
+                if who:
+                    wanted_names.append(who)
                 key = row[0]
                 if not _plain(key):
                     wanted.append("k" + key)
@@ -261,7 +265,7 @@ class Merger:
                 found = self._match_phones(
                     phones, row[ROW_NAME], row[ROW_FLAGS], email_keys, url, get
                 )
-            if found is None and who in names:
+            if found is None and who and who in names:
                 found = self._match_name(who, email_keys, url, phones, get)
             if found is not None:
                 claim(found)
@@ -291,7 +295,9 @@ class Merger:
                 put("u" + url, contact_id)
             for number in phones:
                 self._put_phone(number, contact_id, row[ROW_NAME])
-            if spilled or who in names:
+            if not who:
+                pass  # the import never matches names (see merge.prepare)
+            elif spilled or who in names:
                 self._put_name(who, contact_id)
             else:
                 names[who] = contact_id

@@ -33,12 +33,15 @@ from triage.store.codec import Row, encode_row
 
 _GUESSED = FLAG_BITS["name_guessed"]
 # Flags that describe the contact's data and are recomputed after a merge.
+# Not ``connected`` and ``no_profile``: another deck can say them too
+# (triage.store.network works them out at the end of every import), so a
+# merge only adds what the person's own row says (a connection date, a
+# profile URL; neither is ever taken away by a merge).
 _DERIVED = (
     FLAG_BITS["no_email"]
     | FLAG_BITS["invalid_email"]
     | FLAG_BITS["role_address"]
     | FLAG_BITS["phone_unparsed"]
-    | FLAG_BITS["connected"]
     | FLAG_BITS["merged"]
 )
 
@@ -75,15 +78,22 @@ def identity_name(name: str, flags: int) -> str:
 
 # A cleaned record as the import's worker processes hand it over: (line,
 # casefolded emails, valid phone numbers, profile URL key, name +
-# organisation key (name_org_key), Row).  Plain tuples: they cross a pipe ~10x cheaper
-# than dataclasses.  The Row is what the store inserts for a new person,
-# under the record's stable key; the main process only looks the keys up,
-# and decodes the Row (decode_row) for the ~5 % that merge into someone.
+# organisation key (name_org_key; "" when the import cannot use it), Row).
+# Plain tuples: they cross a pipe ~10x cheaper than dataclasses.  The Row
+# is what the store inserts for a new person, under the record's stable key;
+# the main process only looks the keys up, and decodes the Row (decode_row)
+# for the ~5 % that merge into someone.
 Entry = tuple[int, tuple[str, ...], tuple[str, ...], str, str, Row]
 
 
-def prepare(person: Person, sources: str) -> Entry:
+def prepare(person: Person, sources: str, names: bool = True) -> Entry:
     """``person`` as an Entry (``sources``: its encoded provenance).
+    ``names``: whether the import can match this record on its name and
+    organisation at all (not for the first file read into an empty deck:
+    records of one file never merge on their name); without it the Entry's
+    name + organisation key is "" unless the stable key is made of it or
+    the record has neither (such records still meet earlier ones of their
+    file).
 
     The Row's key is the stable key (DESIGN §4): the casefolded first valid
     email; else ``u:`` + the profile URL key; else the first valid phone
@@ -94,7 +104,8 @@ def prepare(person: Person, sources: str) -> Entry:
     email_keys = tuple([email_key(e.address) for e in emails])
     phones = tuple([p.number for p in person.phones if p.valid])
     url = profile_key(person.profile_url) if person.profile_url else ""
-    who = name_org_key(identity_name(person.name, person.flags), person.org)
+    name = identity_name(person.name, person.flags)
+    who = name_org_key(name, person.org) if names or not (name or person.org) else ""
     for email, k in zip(emails, email_keys, strict=True):
         if email.valid:
             key = k
@@ -105,7 +116,7 @@ def prepare(person: Person, sources: str) -> Entry:
         elif phones:
             key = phones[0]
         else:
-            key = "h:" + _digest(who)
+            key = "h:" + _digest(who or name_org_key(name, person.org))
     return person.line, email_keys, phones, url, who, encode_row(key, person, sources)
 
 
@@ -327,6 +338,8 @@ def refresh_flags(contact: Contact) -> None:
         flags |= FLAG_BITS["phone_unparsed"]
     if contact.connected_on:
         flags |= FLAG_BITS["connected"]
+    if contact.profile_url:
+        flags &= ~FLAG_BITS["no_profile"]
     if len(contact.sources) > 1:  # each record of one reading once: see _add_source
         flags |= FLAG_BITS["merged"]
     contact.flags = flags

@@ -52,12 +52,13 @@ class WorkerError(Exception):
 class Preparer:
     """Cleans records into a Batch; one per import file and process."""
 
-    def __init__(self, region: str, sources: tuple[str, str]) -> None:
+    def __init__(self, region: str, sources: tuple[str, str], names: bool = True) -> None:
         self.normalize = Normalizer(region)
         self.before, self.after = sources  # store.encode_source_parts
+        self.names = names  # see merge.prepare
 
     def __call__(self, items: Iterable[Item]) -> Batch:
-        normalize, before, after = self.normalize, self.before, self.after
+        normalize, before, after, names = self.normalize, self.before, self.after, self.names
         entries: list[Entry] = []
         problems: list[Problem] = []
         flags: dict[int, int] = {}
@@ -68,7 +69,7 @@ class Preparer:
                 problems.append(Problem(item.line, "not a contact record"))
             else:
                 person = normalize(item)
-                entries.append(prepare(person, f"{before}{person.line}{after}"))
+                entries.append(prepare(person, f"{before}{person.line}{after}", names))
                 flags[person.flags] = flags.get(person.flags, 0) + 1
         return entries, problems, flags
 

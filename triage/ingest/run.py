@@ -41,8 +41,10 @@ from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
 from triage.store.codec import Row, decode_row, encode_source_parts
 
-# Flags worth a line in the report (merged is reported as its own count).
-_REPORTED_FLAGS = tuple(f for f in FLAGS if f not in ("merged", "connected", "invited"))
+# Flags worth a line in the report (merged is reported as its own count;
+# what LinkedIn knows is worked out across decks after the import).
+_NOT_REPORTED = ("merged", "connected", "invited", "pending", "locked", "name_match", "no_profile")
+_REPORTED_FLAGS = tuple(f for f in FLAGS if f not in _NOT_REPORTED)
 # From this many bytes of input the walk's indexes are dropped during the
 # import and built again at its end.
 _BULK_BYTES = 2_000_000
@@ -228,6 +230,11 @@ def _import_all(
         store.merge_index(deck.id, email_key, name_org_key, profile_key, FLAG_BITS["name_guessed"])
     )
     merger.load()
+    # Records of one file never merge on their name: the first file read
+    # into an empty deck need not be indexed by name at all.
+    merger.match_names = (
+        merger.stored.people() > 0 or sum(f.format != "invitations" for f in opened) > 1
+    )
     # One sequence for every file of the import, after the deck's last card.
     ranks = _Ranks(deck.seed, import_id, store.event_before(deck.id, import_id << 40))
     if bulk:
@@ -351,7 +358,7 @@ def _import_file(
         setattr(rep, outcome, getattr(rep, outcome) + 1)
 
     new = 0
-    batches = _batches(f, deck.region, sources)
+    batches = _batches(f, deck.region, sources, merger.match_names)
     try:
         for entries, problems, flags in batches:
             rep.rejected.extend(problems)
@@ -376,8 +383,10 @@ def _import_file(
         progress(rep.file, rep.records)
 
 
-def _batches(f: OpenedFile, region: str, sources: tuple[str, str]) -> Generator[Batch, None, None]:
-    preparer = Preparer(region, sources)
+def _batches(
+    f: OpenedFile, region: str, sources: tuple[str, str], names: bool
+) -> Generator[Batch, None, None]:
+    preparer = Preparer(region, sources, names)
     size = _file_size(f.path)
     workers = _worker_count()
     if size < _PARALLEL_BYTES or workers < 2 or not splittable(f.format) or f.codec is None:
