@@ -235,12 +235,9 @@ def _valid(code: int, nsn: str) -> bool:
         region = regions[0]
     else:  # region_code_for_number: the first region that claims it
         region = None
-        for candidate in regions:
-            meta = phonenumbers.PhoneMetadata.metadata_for_region(candidate.upper(), None)
-            if meta is None:
-                continue
-            if meta.leading_digits is not None:
-                if _leading(meta.leading_digits).match(nsn):
+        for candidate, meta, leading in _candidates(code):
+            if leading is not None:
+                if leading.match(nsn):
                     region = candidate
                     break
             elif _known_type(meta, nsn):
@@ -250,6 +247,21 @@ def _valid(code: int, nsn: str) -> bool:
             return False
     meta = _valid_metadata(code, region)
     return meta is not None and _known_type(meta, nsn)
+
+
+@functools.cache
+def _candidates(code: int) -> list[tuple[str, Any, re.Pattern[str] | None]]:
+    """The regions sharing country code ``code`` with metadata, in the order
+    ``region_code_for_number`` tries them: (region, metadata, its leading
+    digits pattern or None)."""
+    phonenumbers = _lib()[0]
+    out: list[tuple[str, Any, re.Pattern[str] | None]] = []
+    for candidate in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(candidate.upper(), None)
+        if meta is not None:
+            leading = _leading(meta.leading_digits) if meta.leading_digits is not None else None
+            out.append((candidate, meta, leading))
+    return out
 
 
 @functools.cache
