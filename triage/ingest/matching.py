@@ -46,7 +46,10 @@ class Merger:
     as they go), and the new keys are written with one ``executemany``.
     """
 
-    SPILL = 200_000
+    # 300,000 keys: a 100,000-row address book (~2.2 keys a person) stays in
+    # dicts; spilling it costs more than it saves (peak 128 -> 121 MiB, ~0.5 s
+    # less CPU without).
+    SPILL = 300_000
     CACHE_KIB = 16 * 1024  # SQLite's page cache for the tables, once spilled
 
     def __init__(self, index: MergeIndex) -> None:
