@@ -248,6 +248,30 @@ def test_import_of_empty_standard_input_says_so(tmp_path):
     no_traceback(proc)
 
 
+@pytest.mark.parametrize(
+    ("redirect", "message"),
+    [
+        ("<&-", "standard input is closed"),
+        ("0>/dev/null", "standard input cannot be read"),
+    ],
+)
+def test_import_without_a_readable_standard_input_says_so(tmp_path, redirect, message):
+    """Started with standard input closed, or open only for writing: one
+    line and exit 2, not an unexpected error."""
+    data = tmp_path / "data"
+    proc = subprocess.run(
+        ["bash", "-c", f'exec "$@" {redirect}', "bash", *_triage_argv(data), "import", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TRIAGE_CONFIG": str(tmp_path / "no-config.toml")},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "nothing was imported" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    no_traceback(proc)
+
+
 def test_import_reads_process_substitution(tmp_path, book):
     data = tmp_path / "data"
     script = f'exec "$@" import <(cat {shlex.quote(str(book))}) --deck piped --json'

@@ -76,13 +76,21 @@ def _copy(path: Path, copy: Path, stdin: BinaryIO | None) -> None:
     fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         if str(path) == STDIN:
+            if stdin is None and sys.stdin is None:  # started with standard input closed
+                raise SpoolError(
+                    "standard input is closed: pipe a file in, e.g. "
+                    "cat contacts.csv | triage import -"
+                )
             source = stdin if stdin is not None else sys.stdin.buffer
             if source.isatty():
                 raise SpoolError(
                     "standard input is a terminal: pipe a file in, e.g. "
                     "cat contacts.csv | triage import -"
                 )
-            shutil.copyfileobj(source, out, 1 << 20)
+            try:
+                shutil.copyfileobj(source, out, 1 << 20)
+            except OSError as exc:
+                raise SpoolError(f"standard input cannot be read ({exc.strerror or exc})") from None
             return
         try:
             with path.open("rb") as fh:
