@@ -243,3 +243,45 @@ def test_tags_and_notes_arrive_with_their_people_or_not_at_all(
         assert tagged and all(tags == ["met"] for tags in tagged)
     finally:
         store.close()
+
+
+def test_list_values_holding_a_semicolon_come_back_whole(tmp_path: Path) -> None:
+    """A tag ``work; friends``, a label, an unreadable address and an
+    unparsed number holding ``; `` stay one value through a full export."""
+    data = tmp_path / "data"
+    book = tmp_path / "book.csv"
+    book.write_text(
+        "First Name,Last Name,Labels,E-mail 1 - Value,E-mail 2 - Value,Phone 1 - Value\n"
+        'Ada,Lovelace,"clients; 2024 ::: x;",ada@example.com,"a; b@example.com","12; 34"\n',
+        encoding="utf-8",
+    )
+    triage(data, "import", str(book), "--deck", "source", "--region", "US")
+    store = Store.open(data)
+    try:
+        deck = store.deck("source")
+        assert deck is not None
+        (ada,) = store.iter_contacts(deck.id)
+        store.decide(ada.id, INVITE)
+        for tag in ("work; friends", "x;", ";", "plain"):
+            store.set_tag(ada.id, tag, True)
+    finally:
+        store.close()
+    before = people(data, "source")["Ada Lovelace"]
+    assert before["labels"] == ["clients; 2024", "x;"]
+    out = tmp_path / "everyone.csv"
+    triage(data, "export", "--deck", "source", "--format", "full", "-o", str(out))
+    assert "work;; friends; x;;; ;;; plain" in out.read_text(encoding="utf-8-sig")
+    triage(data, "import", str(out), "--deck", "copy", "--region", "US")
+    after = people(data, "copy")["Ada Lovelace"]
+    assert after["tags"] == ["work; friends", "x;", ";", "plain"]
+    assert {k: v for k, v in after.items() if k != "decision"} == {
+        k: v for k, v in before.items() if k != "decision"
+    }
+
+
+def test_an_older_full_export_splits_its_lists_as_before() -> None:
+    from triage.ingest.formats.full import split_cell
+
+    assert split_cell("work; friends; a;b") == ["work", "friends", "a;b"]
+    assert split_cell("work;; friends; x;;; ;;; a;b") == ["work; friends", "x;", ";", "a;b"]
+    assert split_cell("") == [] and split_cell("a; a; ") == ["a"]

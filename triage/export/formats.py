@@ -230,18 +230,25 @@ def guard_full(cell: str) -> str:
 _QUOTED: Final = FORMULA_START + "'"
 
 
+def _list_cell(items: Iterable[str]) -> str:
+    """Items joined by ``; ``, each ``;`` of an item doubled: a tag
+    ``work; friends`` is one tag again when ``triage import`` reads the cell
+    (see ingest.formats.full.split_cell)."""
+    return "; ".join([item.replace(";", ";;") if ";" in item else item for item in items])
+
+
 def _full_row(c: Contact) -> list[str]:
     """Everything, for the user's own records; lists are ``; ``-separated."""
-    emails = "; ".join(
+    emails = _list_cell(
         [
             e.address if e.valid and not e.role else e.address + _EMAIL_NOTE[e.valid, e.role]
             for e in c.emails
         ]
     )
-    phones = "; ".join([p.number if p.valid else p.number + " (unparsed)" for p in c.phones])
+    phones = _list_cell([p.number if p.valid else p.number + " (unparsed)" for p in c.phones])
     row = [
-        c.name, c.given, c.family, emails, phones, c.org, c.title, "; ".join(c.tags),
-        "; ".join(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
+        c.name, c.given, c.family, emails, phones, c.org, c.title, _list_cell(c.tags),
+        _list_cell(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
         "; ".join([f"{s.file}:{s.line}" for s in c.sources]), c.connected_on, c.invited_on,
         c.profile_url, c.exported_at, c.website, c.city,
     ]  # fmt: skip

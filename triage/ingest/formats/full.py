@@ -16,6 +16,7 @@ invites anybody.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from triage.ingest.formats.base import Item
@@ -54,10 +55,34 @@ def unguard(cell: str) -> str:
 
 
 def split_cell(cell: str) -> list[str]:
-    """The values of a ``; ``-joined list cell, in order, without repeats."""
+    """The values of a ``; ``-joined list cell, in order, without repeats.
+
+    The export doubles each ``;`` of a value (a tag ``work; friends`` is
+    written ``work;; friends``): in a run of semicolons each pair is one
+    ``;`` of the value, and an odd one followed by a space separates two
+    values.  A cell without ``;;`` (every older export) splits as before.
+    """
     if not cell:
         return []
-    return list(dict.fromkeys(part for part in cell.split(LIST_SEPARATOR) if part.strip()))
+    if ";;" not in cell:
+        parts = cell.split(LIST_SEPARATOR)
+    else:
+        parts, piece, pos = [], [], 0
+        for run in _SEMICOLONS.finditer(cell):
+            piece.append(cell[pos : run.start()] + ";" * (len(run.group()) // 2))
+            pos = run.end()
+            if len(run.group()) % 2:
+                if cell.startswith(" ", pos):
+                    parts.append("".join(piece))
+                    piece, pos = [], pos + 1
+                else:
+                    piece.append(";")  # a lone ";" inside a value, as older exports wrote it
+        piece.append(cell[pos:])
+        parts.append("".join(piece))
+    return list(dict.fromkeys(part for part in parts if part.strip()))
+
+
+_SEMICOLONS = re.compile(";+")
 
 
 def _email(value: str) -> str:
