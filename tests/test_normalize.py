@@ -576,6 +576,15 @@ def test_absurdly_long_fields_are_trimmed() -> None:
     assert len(person.phones[0].number) == 500
 
 
+def test_a_field_cut_at_its_limit_does_not_end_in_a_space() -> None:
+    """Cut after collapsing whitespace, a long name or note could keep a
+    trailing space that an export and re-import then dropped."""
+    person = norm(full_name="a" * 499 + " b", org="o" * 499 + "  \t c", notes="n" * 19_999 + " m")
+    assert person.name == "a" * 499
+    assert person.org == "o" * 499
+    assert person.notes == "n" * 19_999
+
+
 # --- control characters ------------------------------------------------------
 
 C0_AND_DEL = "".join(map(chr, range(0x20))) + "\x7f"

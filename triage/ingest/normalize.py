@@ -105,7 +105,7 @@ def _notes(text: str) -> str:
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         text = text.translate(_MULTI_LINE)
-    return text.strip()[:NOTES_LIMIT]
+    return text.strip()[:NOTES_LIMIT].rstrip()  # the cut may fall after a space
 
 
 def _clip(text: str, limit: int) -> str:
@@ -121,7 +121,7 @@ def _clip(text: str, limit: int) -> str:
     text = text[: limit * 4]
     if not text.isprintable():
         text = text.translate(_ONE_LINE)
-    return " ".join(text.split())[:limit]
+    return " ".join(text.split())[:limit].rstrip()  # the cut may fall after a space
 
 
 def email_key(address: str) -> str:
