@@ -36,6 +36,32 @@ through every export.
    and the rows must match the people planned.  The vCard output is read back
    by our own importer.  Last, the ``triage export`` command writes every
    format of one deck holding all of them.
+5. **Legacy charsets.**  Seeded-random address books (Google CSV, generic
+   CSV, vCard 3.0, vCard 2.1 with ``CHARSET=`` and with quoted-printable)
+   whose names are drawn from the letters of Shift_JIS, EUC-JP,
+   Windows-1251, KOI8-R, ISO-8859-2, GB18030, Big5, Windows-1252 and UTF-16
+   (with and without BOM), encoded in it and imported with ``run_import``,
+   left to detection and with ``--encoding``; plus traps (byte garbage,
+   ``CHARSET=UTF-8`` on Shift_JIS bytes, a UTF-8 or UTF-16 BOM before
+   another encoding, a file in two code pages, a wrong ``CHARSET=``),
+   imported together with a good file.  A name read wrong where the charset
+   is declared (``CHARSET=``, a BOM) or forced is a **mismatch**; a refusal
+   that leaves people behind is a **half import**; what detection alone gets
+   right is a figure.
+6. **Standard input.**  ``triage import -`` as a subprocess: hostile bytes on
+   the pipe, an empty, a closed and a write-only standard input, a terminal,
+   ``-`` twice, a good file with garbage on the pipe, a writer that stops in
+   the middle of a row, and a generated Google CSV of tens of MB (and as
+   much garbage) piped by ``cat``: exit 0 or 2, a refusal in one line, no
+   deck left by a refusal, no copy of the input left behind.
+7. **Full export round trip.**  Hostile people (formula starts, ``; `` in
+   tags and labels, quotes, CR and LF in notes, 10 and 25 kB fields,
+   RTL and zero-width characters, control characters in tags and invitation
+   notes) imported, invited, tagged, exported with ``--format full`` and
+   imported back through the command line: the same people and fields, no
+   formula cell; then edits of that file (columns permuted, extra columns,
+   UTF-16: the same people again; truncated, a shuffled or LinkedIn header,
+   a dropped column, short and long rows: imported or refused in one line).
 
 Usage::
 
@@ -46,9 +72,10 @@ Usage::
 
 Prints inputs tried (per importer), tracebacks (must be 0), formula cells
 exported (must be 0), row mismatches, exported vCard files our importer cannot
-read back, giant problems and the million-row figures; exits 1 when any of
-those is not 0.  From Python:
-``import_campaign``, ``export_campaign``, ``giants``, ``million``.
+read back, giant problems, the million-row figures, and the problems of the
+charset, standard-input and full-export phases; exits 1 when any of those is
+not 0.  From Python: ``import_campaign``, ``export_campaign``, ``giants``,
+``million``, ``charset_campaign``, ``stdin_campaign``, ``full_campaign``.
 """
 
 from __future__ import annotations
@@ -95,11 +122,16 @@ MIB = 1024 * 1024
 HANG_SECONDS = 30  # a giant whose import takes longer hangs (each imports in ~2 s)
 
 PROFILES = {
-    # examples per importer, share of them also through run_import, export examples
-    "ci": {"examples": 60, "import_every": 4, "export": 25},
-    "default": {"examples": 1500, "import_every": 5, "export": 300},
-    "deep": {"examples": 20_000, "import_every": 10, "export": 3000},
-}
+    # examples per importer, share of them also through run_import, export examples;
+    # books per code page; hostile standard inputs and the rows of the huge one;
+    # hostile people through a full export and back, truncated copies of it
+    "ci": {"examples": 60, "import_every": 4, "export": 25, "charsets": 3, "stdin": 4,
+           "stdin_rows": 0, "full": 12, "truncations": 1},
+    "default": {"examples": 1500, "import_every": 5, "export": 300, "charsets": 60,
+                "stdin": 30, "stdin_rows": 200_000, "full": 300, "truncations": 8},
+    "deep": {"examples": 20_000, "import_every": 10, "export": 3000, "charsets": 600,
+             "stdin": 120, "stdin_rows": 400_000, "full": 2000, "truncations": 40},
+}  # fmt: skip
 
 # --------------------------------------------------------------------------- seeds
 
@@ -998,6 +1030,803 @@ def export_cli(tally: ExportTally, work: Path, counts: dict[str, int]) -> dict[s
     return out
 
 
+# --------------------------------------------------------------------------- legacy charsets
+
+_KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわん"
+_KATAKANA = (
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
+)
+_KANJI = "山田太郎花子佐藤鈴木高橋中村小林加藤吉本松井上清水斎伊渡辺森池川野口"
+_HANZI = (
+    "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖"
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚"
+)
+_HANZI_TRAD = (
+    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾彭游詹"
+    "志明俊傑淑芬美玲雅婷家豪怡君"
+)
+_CYR_UP = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ"
+_CYR_LOW = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_CENTRAL_UP = "ĄĆĘŁŃÓŚŹŻČĎĚŇŘŠŤŽÁÉÍÝŐŰÖÜ"
+_CENTRAL_LOW = "ąćęłńóśźżčďěňřšťůžáéíýőűöüäô"
+_WESTERN_UP = "ÀÁÂÄÅÆÇÈÉÊËÍÎÑÓÔÖØÚÜŠŽŒ"
+_WESTERN_LOW = "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿšžœß"
+_UP, _LOW = "ABCDEFGHIJKLMNOPRSTUVWZ", "abcdefghijklmnoprstuvwyz"
+
+# codec -> (its name in a vCard's CHARSET=, capitals, letters); a script
+# without case draws both parts of a name from ``letters``.
+LEGACY_CHARSETS: dict[str, tuple[str, str, str]] = {
+    "shift_jis": ("Shift_JIS", "", _KANJI + _KANA + _KATAKANA),
+    "euc_jp": ("EUC-JP", "", _KANJI + _KANA + _KATAKANA),
+    "cp1251": ("windows-1251", _CYR_UP, _CYR_LOW),
+    "koi8_r": ("KOI8-R", _CYR_UP, _CYR_LOW),
+    "iso8859_2": ("ISO-8859-2", _UP + _CENTRAL_UP, _LOW + _CENTRAL_LOW * 2),
+    "gb18030": ("GB18030", "", _HANZI),
+    "big5": ("Big5", "", _HANZI_TRAD),
+    "cp1252": ("windows-1252", _UP + _WESTERN_UP, _LOW + _WESTERN_LOW * 2),
+    # Unicode: a BOM declares it; "utf-16-le" is written without one.
+    "utf-16": ("UTF-16", _CYR_UP + _CENTRAL_UP, _KANJI + _HANZI_TRAD + _CYR_LOW + _WESTERN_LOW),
+    "utf-16-le": ("UTF-16LE", _CYR_UP + _WESTERN_UP, _HANZI + _CYR_LOW + _CENTRAL_LOW),
+}
+_UNICODE_CHARSETS = ("utf-16", "utf-16-le")
+CHARSET_LAYOUTS = ("google", "csv", "vcard30", "vcard21", "vcard21-qp")
+# Inputs whose text no declaration describes truthfully.
+CHARSET_TRAPS = (
+    "garbage", "header+garbage", "lying-utf8", "bom+cp1251", "utf16-bom+utf8",
+    "mixed-halves", "wrong-declared", "qp-in-wrong-charset", "nul-padded",
+)  # fmt: skip
+
+
+def charset_name(rng: random.Random, codec: str) -> tuple[str, str]:
+    """(given, family) drawn from letters ``codec`` can encode."""
+    _, capitals, letters = LEGACY_CHARSETS[codec]
+    if not capitals:
+        return (
+            "".join(rng.choices(letters, k=rng.randint(1, 3))),
+            "".join(rng.choices(letters, k=rng.randint(1, 2))),
+        )
+
+    def word() -> str:
+        return rng.choice(capitals) + "".join(rng.choices(letters, k=rng.randint(2, 7)))
+
+    return word(), word()
+
+
+def _qp_bytes(data: bytes) -> str:
+    return "".join(f"={b:02X}" if b > 0x7E or b < 0x21 or b == 0x3D else chr(b) for b in data)
+
+
+def charset_book(
+    rng: random.Random, codec: str, layout: str, people: list[tuple[str, str]]
+) -> bytes:
+    """An address book of ``people`` (given, family; the n-th has the address
+    ``pN@example.com``) in ``layout``, written in ``codec``."""
+    end = rng.choice(("\r\n", "\n"))
+    declared = LEGACY_CHARSETS.get(codec, (codec,))[0]
+    if layout in ("google", "csv"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator=end, delimiter="," if layout == "google" else ";")
+        if layout == "google":
+            writer.writerow(["First Name", "Last Name", "E-mail 1 - Value", "Notes"])
+            for i, (given, family) in enumerate(people):
+                writer.writerow([given, family, f"p{i}@example.com", f"{family} {given}"])
+        else:
+            writer.writerow(["Name", "Email"])
+            for i, (given, family) in enumerate(people):
+                writer.writerow([f"{given} {family}", f"p{i}@example.com"])
+        return buf.getvalue().encode(codec)
+    if layout == "vcard30":
+        cards = [
+            f"BEGIN:VCARD{end}VERSION:3.0{end}N:{family};{given};;;{end}FN:{given} {family}{end}"
+            f"EMAIL:p{i}@example.com{end}END:VCARD{end}"
+            for i, (given, family) in enumerate(people)
+        ]
+        return "".join(cards).encode(codec)
+    out = []
+    for i, (given, family) in enumerate(people):
+        head = f"BEGIN:VCARD{end}VERSION:2.1{end}".encode()
+        tail = f"EMAIL;INTERNET:p{i}@example.com{end}END:VCARD{end}".encode()
+        n = f"{family};{given};;;".encode(codec)
+        fn = f"{given} {family}".encode(codec)
+        if layout == "vcard21":
+            raw = f";CHARSET={declared}:".encode()
+            body = b"N" + raw + n + end.encode() + b"FN" + raw + fn + end.encode()
+        else:  # quoted-printable: the file is ASCII, the charset is only declared
+            params = f";CHARSET={declared};ENCODING=QUOTED-PRINTABLE:"
+            body = f"N{params}{_qp_bytes(n)}{end}FN{params}{_qp_bytes(fn)}{end}".encode()
+        out.append(head + body + tail)
+    return b"".join(out)
+
+
+def charset_trap(rng: random.Random, trap: str, people: list[tuple[str, str]]) -> bytes:
+    """A book whose bytes lie about their encoding, or are no text at all."""
+    google = charset_book(rng, "cp1252", "google", [("Ann", "Lee")]).split(b"\n")[0] + b"\n"
+    if trap == "garbage":
+        return rng.randbytes(rng.randint(1, 6000))
+    if trap == "header+garbage":
+        return google + rng.randbytes(rng.randint(1, 6000))
+    if trap == "lying-utf8":  # CHARSET=UTF-8 on Shift_JIS bytes
+        jp = [charset_name(rng, "shift_jis") for _ in people]
+        data = charset_book(rng, "shift_jis", "vcard21", jp)
+        return data.replace(b"CHARSET=Shift_JIS", b"CHARSET=UTF-8")
+    if trap == "bom+cp1251":
+        ru = [charset_name(rng, "cp1251") for _ in people]
+        return codecs.BOM_UTF8 + charset_book(rng, "cp1251", "google", ru)
+    if trap == "utf16-bom+utf8":
+        return codecs.BOM_UTF16_LE + charset_book(rng, "cp1252", "google", people).replace(
+            b"\xff", b"y"
+        ).decode("cp1252").encode("utf-8")
+    if trap == "mixed-halves":  # a file appended to in another code page
+        half = max(1, len(people) // 2)
+        ru = [charset_name(rng, "koi8_r") for _ in people]
+        first = charset_book(rng, "koi8_r", "google", ru[:half])
+        second = charset_book(rng, "utf-8" if rng.random() < 0.5 else "cp1251", "google", ru)
+        return first + second.split(b"\n", 1)[1]
+    if trap == "wrong-declared":  # CHARSET=KOI8-R on windows-1251 bytes
+        ru = [charset_name(rng, "cp1251") for _ in people]
+        return charset_book(rng, "cp1251", "vcard21", ru).replace(
+            b"CHARSET=windows-1251", rng.choice((b"CHARSET=KOI8-R", b"CHARSET=x-unknown"))
+        )
+    if trap == "qp-in-wrong-charset":
+        cn = [charset_name(rng, "gb18030") for _ in people]
+        return charset_book(rng, "gb18030", "vcard21-qp", cn).replace(
+            b"CHARSET=GB18030", rng.choice((b"CHARSET=Big5", b"CHARSET=US-ASCII", b"CHARSET="))
+        )
+    # nul-padded: UTF-16 that lost its BOM and every other byte is shifted
+    data = charset_book(rng, "utf-16-le", "google", people)
+    return data[1:] if rng.random() < 0.5 else b"\x00" * rng.randint(1, 9) + data
+
+
+@dataclass
+class CharsetTally:
+    inputs: int = 0
+    imported: int = 0
+    refused: int = 0
+    by_charset: Counter[str] = field(default_factory=Counter)
+    exact_expected: int = 0  # imports whose names must read back exactly
+    undeclared: int = 0  # imports left to detection
+    undeclared_exact: int = 0
+    detection_misses: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    half_imports: list[str] = field(default_factory=list)
+    tracebacks: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _Decks:
+    """A store for a campaign's imports, replaced every 200 decks."""
+
+    def __init__(self, work: Path, prefix: str) -> None:
+        self.work, self.prefix = work, prefix
+        self._store: Any = None
+        self.n = 0
+
+    def next(self) -> tuple[Any, str]:
+        from triage.store import Store
+
+        if self._store is None or self.n % 200 == 0:
+            if self._store is not None:
+                self._store.close()
+            self._store = Store.open(Path(tempfile.mkdtemp(prefix=self.prefix, dir=self.work)))
+        self.n += 1
+        return self._store, f"d{self.n}"
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _names_by_email(store: Any, deck_name: str) -> dict[str, tuple[str, str, str]]:
+    deck = store.deck(deck_name)
+    if deck is None:
+        return {}
+    return {
+        c.emails[0].address: (c.name, c.given, c.family)
+        for c in store.iter_contacts(deck.id)
+        if c.emails
+    }
+
+
+def charset_campaign(
+    per_charset: int, *, work: Path, seed: int = 1, log: Callable[[str], None] = lambda _m: None
+) -> CharsetTally:
+    """``per_charset`` books per code page (each layout, auto-detected and
+    forced in turn) and as many traps; each through ``run_import``."""
+    from triage.ingest.run import ImportFailed, run_import
+
+    tally = CharsetTally()
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    decks = _Decks(work, "charsets-")
+    path = work / "charset-input"
+    good = work / "charset-good.csv"
+    good.write_bytes(b"First Name,Last Name,E-mail 1 - Value\nGood,Person,good@example.org\n")
+    runs: list[tuple[str, str, bytes, list[tuple[str, str]], str | None, bool]] = []
+    for k, codec in enumerate(LEGACY_CHARSETS):
+        layouts = [x for x in CHARSET_LAYOUTS if codec not in _UNICODE_CHARSETS or "21" not in x]
+        for i in range(k, k + per_charset):  # every layout, detected and forced, over codecs
+            layout = layouts[i % len(layouts)]
+            people = [charset_name(rng, codec) for _ in range(rng.choice((1, 2, 5, 12, 30)))]
+            data = charset_book(rng, codec, layout, people)
+            forced = codec if i % 2 else None
+            told = layout.startswith("vcard21") or codec == "utf-16"  # CHARSET= or a BOM
+            runs.append((f"{codec}/{layout}", codec, data, people, forced, told))
+    for i in range(per_charset * 2):
+        name = CHARSET_TRAPS[i % len(CHARSET_TRAPS)]
+        people = [charset_name(rng, "cp1252") for _ in range(rng.choice((1, 3, 8)))]
+        runs.append((f"trap/{name}", "trap", charset_trap(rng, name, people), people, None, False))
+    try:
+        for kind, codec, data, people, forced, told in runs:
+            tally.inputs += 1
+            tally.by_charset[codec] += 1
+            path.write_bytes(data)
+            store, deck = decks.next()
+            where = f"{kind}{' --encoding ' + forced if forced else ''} ({len(data):,} bytes)"
+            trap = codec == "trap"
+            files = [good, path] if trap else [path]
+            try:
+                run_import(store, deck, files, region="US", encoding=forced)
+            except ImportFailed as exc:
+                tally.refused += 1
+                if store.deck(deck) is not None:
+                    tally.half_imports.append(f"{where}: refused, yet the deck holds people")
+                if not trap:
+                    tally.mismatches.append(f"{where}: refused a readable book: {exc}"[:300])
+                continue
+            except Exception as exc:
+                tally.tracebacks.append(f"{where}: {type(exc).__name__}: {exc} at {_where(exc)}")
+                _save_reproducer(work, "charset", tally.tracebacks, data)
+                continue
+            tally.imported += 1
+            got = _names_by_email(store, deck)
+            if trap:
+                if "good@example.org" not in got:
+                    tally.half_imports.append(f"{where}: imported without the other file's people")
+                continue
+            want = {f"p{i}@example.com": p for i, p in enumerate(people)}
+            wrong = [
+                f"{want[e]} read as {got.get(e, ('(missing)',))}"
+                for e in want
+                if got.get(e, ("",))[0] != " ".join(want[e])
+                or (not kind.endswith("/csv") and got[e][1:] != want[e])
+            ]
+            if forced or told:
+                tally.exact_expected += 1
+                if wrong:
+                    tally.mismatches.append(f"{where}: {len(wrong)} names wrong, e.g. {wrong[0]}")
+            else:
+                tally.undeclared += 1
+                if wrong:
+                    tally.detection_misses.append(f"{where}: {wrong[0]}")
+                else:
+                    tally.undeclared_exact += 1
+    finally:
+        decks.close()
+    tally.seconds = time.perf_counter() - started
+    log(
+        f"  {tally.inputs:,} books ({tally.imported:,} imported, {tally.refused:,} refused) in"
+        f" {tally.seconds:.1f} s: {len(tally.tracebacks)} tracebacks, {len(tally.mismatches)}"
+        f" names wrong in a declared or forced charset, {len(tally.half_imports)} half imports;"
+        f" undeclared read right by detection: {tally.undeclared_exact}/{tally.undeclared}"
+    )
+    return tally
+
+
+def _save_reproducer(work: Path, what: str, found: list[str], data: bytes) -> None:
+    if len(found) <= 20:
+        folder = work / "hostile-reproducers"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{what}-{len(found):02d}.bin").write_bytes(data)
+
+
+# --------------------------------------------------------------------------- standard input
+
+
+@dataclass
+class StdinTally:
+    runs: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    exits: Counter[int] = field(default_factory=Counter)
+    tracebacks: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # not one line, half imports, leftovers
+    huge: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _cli_env(work: Path) -> dict[str, str]:
+    env = {**os.environ, "TRIAGE_CONFIG": str(work / "no-config.toml")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["TMPDIR"] = str(work / "cli-tmp")  # where the copies of standard input go
+    return env
+
+
+def _triage_argv(data: Path) -> list[str]:
+    return [sys.executable, "-m", "triage", "--data-dir", str(data)]
+
+
+def _deck_size(data: Path, deck: str) -> int | None:
+    """People in ``deck`` (None: no such deck)."""
+    from triage.store import Store
+
+    store = Store.open(data)
+    try:
+        found = store.deck(deck)
+        return None if found is None else sum(1 for _ in store.iter_contacts(found.id))
+    finally:
+        store.close()
+
+
+def judge_cli(
+    problems: list[str],
+    tracebacks: list[str],
+    where: str,
+    returncode: int,
+    stderr: str,
+    data: Path,
+    deck: str,
+    *,
+    expect: int | None = None,
+) -> int | None:
+    """The rules for one ``triage import``: exit 0 or 2, no traceback, a
+    refusal in one line that leaves no deck behind.  Returns the deck's size."""
+    if "Traceback" in stderr or returncode not in (0, 2):
+        tracebacks.append(f"{where}: exit {returncode}: {stderr.strip()[-300:]}")
+    if returncode == 2 and stderr.strip().count("\n") != 0:
+        problems.append(f"{where}: a refusal in {stderr.strip().count(chr(10)) + 1} lines")
+    size = _deck_size(data, deck)
+    if returncode != 0 and size is not None:
+        problems.append(f"{where}: refused (exit {returncode}) yet deck {deck} holds {size}")
+    if returncode == 0 and expect is not None and size != expect:
+        problems.append(f"{where}: {size} people imported where the input holds {expect}")
+    return size
+
+
+def stdin_inputs(rng: random.Random, count: int) -> list[tuple[str, bytes]]:
+    """Hostile bytes for standard input: garbage, binaries, traps, real books
+    in legacy code pages and cut ones."""
+    book = charset_book(rng, "cp1251", "google", [charset_name(rng, "cp1251") for _ in range(40)])
+    made: list[tuple[str, bytes]] = [
+        ("a cp1251 book", book),
+        ("cut in a row", book[: len(book) // 2]),
+        ("a PNG", b"\x89PNG\r\n\x1a\n" + rng.randbytes(200)),
+        ("NULs", b"\x00" * 5000),
+        ("one byte", b"\xff"),
+        ("a BOM alone", codecs.BOM_UTF8),
+        ("blank lines", b"\r\n" * 300),
+    ]
+    while len(made) < count:
+        n = len(made)
+        if n % 3 == 0:
+            made.append(("garbage", rng.randbytes(rng.randint(1, 20_000))))
+        else:
+            trap = CHARSET_TRAPS[n % len(CHARSET_TRAPS)]
+            people = [charset_name(rng, "cp1252") for _ in range(rng.randint(1, 9))]
+            made.append((f"trap {trap}", charset_trap(rng, trap, people)))
+    return made[:count]
+
+
+def stdin_campaign(
+    hostile: int,
+    huge_rows: int,
+    *,
+    work: Path,
+    seed: int = 2,
+    log: Callable[[str], None] = lambda _m: None,
+) -> StdinTally:
+    """``triage import -`` as a subprocess: ``hostile`` inputs on a pipe, an
+    empty and a closed standard input, one cut off by its writer, a terminal,
+    ``-`` named twice, a good file with garbage on the pipe, and a generated
+    Google CSV of ``huge_rows`` rows (0: none) piped through ``cat``."""
+    import pty
+
+    tally = StdinTally()
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    data = work / "stdin-data"
+    env = _cli_env(work)
+    tmp = Path(env["TMPDIR"])
+    tmp.mkdir(parents=True, exist_ok=True)
+    good = work / "stdin-good.csv"
+    good.write_bytes(b"First Name,Last Name,E-mail 1 - Value\nGood,Person,good@example.org\n")
+
+    def run(
+        kind: str,
+        args: list[str],
+        *,
+        feed: bytes | None = None,
+        stdin: Any = None,
+        prefix: list[str] | None = None,
+        expect: int | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[bytes] | None:
+        tally.runs += 1
+        tally.by_kind[kind.split(" ")[0]] += 1
+        deck = f"s{tally.runs}"
+        argv = [*(prefix or []), *_triage_argv(data), "import", *args, "--deck", deck]
+        try:
+            proc = subprocess.run(
+                argv, input=feed, stdin=stdin, capture_output=True, env=env, timeout=timeout,
+                check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            tally.problems.append(f"{kind}: no answer in {timeout:.0f} s")
+            return None
+        tally.exits[proc.returncode] += 1
+        stderr = proc.stderr.decode("utf-8", "replace")
+        judge_cli(tally.problems, tally.tracebacks, kind, proc.returncode, stderr, data, deck,
+                  expect=expect)  # fmt: skip
+        if leftovers := sorted(p.name for p in tmp.glob("triage-input-*")):
+            tally.problems.append(f"{kind}: copies of standard input left behind: {leftovers}")
+            for p in tmp.glob("triage-input-*"):
+                subprocess.run(["rm", "-rf", str(p)], check=False)
+        return proc
+
+    for kind, feed in stdin_inputs(rng, hostile):
+        run(f"hostile {kind}", ["-"], feed=feed)
+    empty = run("empty", ["-"], feed=b"")
+    if empty is not None and empty.returncode != 2:
+        tally.problems.append(f"empty: exit {empty.returncode} (2 expected)")
+    closed = run("closed", ["-"], prefix=["bash", "-c", 'exec "$@" <&-', "bash"])
+    if closed is not None and closed.returncode != 2:
+        tally.problems.append(f"closed: exit {closed.returncode} (2 expected)")
+    write_only = work / "stdin-write-only"
+    run("write-only", ["-"], prefix=["bash", "-c", f'exec "$@" 0>"{write_only}"', "bash"])
+    twice = run("twice", ["-", "-"], feed=b"")
+    if twice is not None and twice.returncode != 2:
+        tally.problems.append(f"twice: exit {twice.returncode} (2 expected)")
+    run("good-file+garbage", [str(good), "-"], feed=rng.randbytes(3000))
+    leader, follower = pty.openpty()
+    try:
+        tty = run("terminal", ["-"], stdin=follower, timeout=30)
+        if tty is not None and tty.returncode != 2:
+            tally.problems.append(f"terminal: exit {tty.returncode} (2 expected)")
+    finally:
+        os.close(leader)
+        os.close(follower)
+    # A writer that stops in the middle of a row and closes the pipe.
+    book = charset_book(rng, "utf-8", "google", [charset_name(rng, "cp1252") for _ in range(500)])
+    cut = book[: len(book) * 2 // 3]
+    whole_rows = cut.rsplit(b"\n", 1)[0].count(b"\n")
+    tally.by_kind["cut-by-writer"] += 1
+    tally.runs += 1
+    deck = f"s{tally.runs}"
+    proc = subprocess.Popen(
+        [*_triage_argv(data), "import", "-", "--deck", deck],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stderr is not None
+    for at in range(0, len(cut), 4096):
+        proc.stdin.write(cut[at : at + 4096])
+    proc.stdin.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    tally.exits[proc.returncode] += 1
+    size = judge_cli(tally.problems, tally.tracebacks, "cut-by-writer", proc.returncode,
+                     err.decode("utf-8", "replace"), data, deck)  # fmt: skip
+    if proc.returncode == 0 and size not in (whole_rows, whole_rows + 1):
+        tally.problems.append(f"cut-by-writer: {size} people from {whole_rows} whole rows")
+    if huge_rows:
+        tally.huge = _huge_stdin(tally, work, data, env, huge_rows, rng, log)
+    tally.seconds = time.perf_counter() - started
+    log(
+        f"  {tally.runs} runs of triage import - ({dict(tally.by_kind)}) in {tally.seconds:.1f} s:"
+        f" exits {dict(tally.exits)}, {len(tally.tracebacks)} tracebacks,"
+        f" {len(tally.problems)} problems"
+    )
+    return tally
+
+
+def _huge_stdin(
+    tally: StdinTally,
+    work: Path,
+    data: Path,
+    env: dict[str, str],
+    rows: int,
+    rng: random.Random,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """A generated Google CSV and as many bytes of garbage, each piped in by
+    ``cat``: time, peak RSS of the import, and the rows it read."""
+    from bench import generate
+
+    path = generate.google_csv(work / "stdin-huge.csv", rows)
+    garbage = work / "stdin-garbage.bin"
+    garbage.write_bytes(rng.randbytes(path.stat().st_size))
+    out: dict[str, Any] = {}
+    for name, source in (("book", path), ("garbage", garbage)):
+        tally.runs += 1
+        tally.by_kind[f"huge-{name}"] += 1
+        deck = f"s{tally.runs}"
+        script = 'cat "$1" | "${@:2}"'
+        argv = [*_triage_argv(data), "import", "-", "--deck", deck, "--json"]
+        child = ["bash", "-c", script, "bash", str(source), *argv]
+        started = time.perf_counter()
+        launched = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *child], capture_output=True, text=True, env=env,
+            timeout=600, check=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        result = json.loads(launched.stdout)
+        tally.exits[result["returncode"]] += 1
+        judge_cli(tally.problems, tally.tracebacks, f"huge {name}", result["returncode"],
+                  result["stderr"], data, deck)  # fmt: skip
+        entry: dict[str, Any] = {
+            "mib": round(source.stat().st_size / MIB, 1), "exit": result["returncode"],
+            "seconds": round(seconds, 1), "peak_mib": round(result["tree_maxrss_kib"] / 1024),
+        }  # fmt: skip
+        if result["returncode"] == 0:
+            report = json.loads(result["stdout"])
+            entry["rows"] = sum(f["rows"] for f in report["files"])
+            entry["people"] = report["contacts"]
+            if name == "book" and entry["rows"] != rows:
+                tally.problems.append(f"huge book: {entry['rows']:,} rows read of {rows:,}")
+        else:
+            entry["message"] = result["stderr"].strip()[:160]
+        out[name] = entry
+        log(f"  huge {name} on standard input: {entry}")
+        source.unlink()
+    return out
+
+
+# --------------------------------------------------------------------------- full export round trip
+
+FULL_HOSTILE = (
+    '=HYPERLINK("http://x","y")', "@SUM(1)", "+1-555", "-2+3", "=1+2", "'=1", "''+x", "'",
+    "work; friends", "a;b; c", "x; ", " ; ", ";", '"quoted"', 'a "b" c', "'single'",
+    "line\nbreak", "cr\rhere", "tab\there", "nul\x00here", "bell\x07", "esc\x1b[31mred",
+    "\u202eRTL override", "\u200fRLM\u200f", "zero\u200bwidth", "\ufeffbom", "\u2066iso\u2069",
+    "שלום עולם", "مرحبا", "emoji 😀👍🏽", "e\u0301", "(unparsed)", "x (invalid)", "y (role)",
+    ":::", " ::: ", "\\", "\\n", ",", "=", "+", "-", "@",
+)  # fmt: skip
+
+
+# Without NUL, BEL and ESC: a file full of them is refused as binary data.
+_FULL_SOURCE = tuple(t for t in FULL_HOSTILE if t.isprintable() or t.strip("\r\n\t").isprintable())
+
+
+def full_text(rng: random.Random, *, big: bool = True, controls: bool = False) -> str:
+    """A hostile string: several pieces of :data:`FULL_HOSTILE` (with
+    ``controls``, else without the control characters of a binary file),
+    sometimes 10 kB long."""
+    text = "".join(rng.choices(FULL_HOSTILE if controls else _FULL_SOURCE, k=rng.randint(1, 3)))
+    if big and rng.random() < 0.08:  # 10 kB, or past the 20,000 characters notes keep
+        size = rng.choice((10_000, 25_000))
+        text += ("long " + text) * (size // (len(text) + 5) + 1)
+    return text
+
+
+def full_source(rng: random.Random, n: int) -> bytes:
+    """A Google CSV of ``n`` hostile people; the n-th has ``pN@example.com``
+    as first address."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(
+        ["First Name", "Last Name", "Organization Name", "Organization Title", "Notes", "Labels",
+         "E-mail 1 - Value", "E-mail 2 - Value", "Phone 1 - Value", "Phone 2 - Value"]
+    )  # fmt: skip
+    for i in range(n):
+        second = rng.choice(
+            (f"={i}@example.com", f"+x{i}@example.com", f"a; b{i}@example.com",
+             f"'=q{i}@example.org", f"info@{i}.example.com", f"d\u200b{i}@example.com",
+             f"ℌ{i}@例え.jp", full_text(rng, big=False))
+        )  # fmt: skip
+        phone = rng.choice((f"+1 202 555 {i:04d}", "=1+2", "-5", "12; 34", f"+44 20 7946 {i:04d}"))
+        writer.writerow(
+            [full_text(rng), full_text(rng), full_text(rng), full_text(rng, big=False),
+             full_text(rng), " ::: ".join(full_text(rng, big=False) for _ in range(2)),
+             f"p{i}@example.com", second, phone, full_text(rng, big=False)]
+        )  # fmt: skip
+    return buf.getvalue().encode()
+
+
+def full_people(data: Path, deck_name: str) -> dict[str, dict[str, Any]]:
+    """Everything of each person a full export carries, by first address."""
+    from triage.store import Store
+
+    store = Store.open(data)
+    try:
+        deck = store.deck(deck_name)
+        out: dict[str, dict[str, Any]] = {}
+        for c in store.iter_contacts(deck.id) if deck is not None else ():
+            key = c.emails[0].address if c.emails else f"(no email) {c.name}"
+            out[key] = {
+                "name": c.name, "given": c.given, "family": c.family, "org": c.org,
+                "title": c.title, "emails": [(e.address, e.valid, e.role) for e in c.emails],
+                "phones": [(p.number, p.valid) for p in c.phones], "notes": c.notes,
+                "labels": c.labels, "tags": store.tags_of(c.id), "note": c.note,
+            }  # fmt: skip
+        return out
+    finally:
+        store.close()
+
+
+def full_edits(rng: random.Random, text: str, truncations: int) -> list[tuple[str, bytes, bool]]:
+    """(edit, file, whether it must read back as the same people) for a full
+    export's ``text``."""
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    header, body = rows[0], rows[1:]
+
+    def write(table: list[list[str]], bom: bool = True) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(table)
+        return ("\ufeff" if bom else "") + buf.getvalue()
+
+    order = list(range(len(header)))
+    rng.shuffle(order)
+    extra = [(rng.randint(0, len(header)), f"Extra {i}") for i in range(3)]
+
+    def widen(row: list[str], name: str | None) -> list[str]:
+        row = list(row)
+        for at, col in extra:
+            row.insert(at, col if name is None else full_text(rng, big=False))
+        return row
+
+    linkedin = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position",
+                "Connected On"]  # fmt: skip
+    preamble = 'Notes:\r\n"When exporting your connection data, you may notice..."\r\n\r\n'
+    dropped = header.index("Invitation Note")
+    shuffled = list(header)
+    rng.shuffle(shuffled)
+    made: list[tuple[str, bytes, bool]] = [
+        ("columns permuted", write([[r[i] for i in order] for r in rows]).encode(), True),
+        ("extra columns", write([widen(header, None)] + [widen(r, "") for r in body]).encode(),
+         True),
+        ("utf-16", write(rows, bom=False).encode("utf-16"), True),
+        ("no BOM, LF endings", write(rows, bom=False).replace("\r\n", "\n").encode(), False),
+        ("header shuffled", write([shuffled, *body]).encode(), False),
+        ("LinkedIn header", write([linkedin, *body]).encode(), False),
+        ("LinkedIn preamble", (preamble + write(rows, bom=False)).encode(), False),
+        ("a column dropped", write([r[:dropped] + r[dropped + 1 :] for r in rows]).encode(),
+         False),
+        ("header twice", write([header, header, *body]).encode(), False),
+        ("Tags named twice", write([[("Tags" if c == "Notes" else c) for c in header], *body])
+         .encode(), False),
+        ("rows short and long", write([header] + [
+            r[: rng.randint(0, len(r))] if rng.random() < 0.5 else r + ["x"] * rng.randint(1, 9)
+            for r in body]).encode(), False),
+    ]  # fmt: skip
+    raw = text.encode("utf-8")
+    for _ in range(truncations):
+        made.append(("truncated", raw[: rng.randint(1, len(raw) - 1)], False))
+    return made
+
+
+@dataclass
+class FullTally:
+    people: int = 0
+    exported_rows: int = 0
+    cells: int = 0
+    formula_cells: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    edits: Counter[str] = field(default_factory=Counter)
+    edit_exits: Counter[str] = field(default_factory=Counter)
+    tracebacks: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # not one line, half imports
+    seconds: float = 0.0
+
+
+def _compare(tally: FullTally, where: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    if before.keys() != after.keys():
+        lost, extra = before.keys() - after.keys(), after.keys() - before.keys()
+        tally.mismatches.append(f"{where}: {len(lost)} people lost, {len(extra)} new")
+    for key in before.keys() & after.keys():
+        for name, was in before[key].items():
+            now = after[key][name]
+            if now != was:
+                tally.mismatches.append(f"{where}: {key} {name}: {_difference(was, now)}")
+
+
+def _difference(was: Any, now: Any) -> str:
+    """Where two values part, in a few words."""
+    if isinstance(was, list) and isinstance(now, list):
+        extra, lost = [x for x in now if x not in was], [x for x in was if x not in now]
+        if extra or lost:
+            return f"{lost!r:.150} became {extra!r:.150}"
+        return f"order {was!r:.150} became {now!r:.150}"
+    if isinstance(was, str) and isinstance(now, str):
+        at = next((i for i, (a, b) in enumerate(zip(was, now, strict=False)) if a != b), None)
+        at = min(len(was), len(now)) if at is None else at
+        return (
+            f"{len(was)} -> {len(now)} characters, from {at}:"
+            f" {was[at : at + 40]!r} -> {now[at : at + 40]!r}"
+        )
+    return f"{was!r:.150} -> {now!r:.150}"
+
+
+def full_campaign(
+    people: int,
+    truncations: int,
+    *,
+    work: Path,
+    seed: int = 3,
+    log: Callable[[str], None] = lambda _m: None,
+) -> FullTally:
+    """``people`` hostile people imported, invited, tagged and given notes,
+    exported with ``--format full`` and imported back (all through the
+    command line); then hostile edits of that file imported."""
+    from triage.store import Store
+
+    tally = FullTally(people=people)
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    data = work / "full-data"
+    env = _cli_env(work)
+    Path(env["TMPDIR"]).mkdir(parents=True, exist_ok=True)
+
+    def triage(*args: str, deck: str | None = None, expect_ok: bool = True) -> int:
+        proc = subprocess.run(
+            [*_triage_argv(data), *args, *(["--deck", deck] if deck else [])],
+            capture_output=True, env=env, timeout=300, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if args[0] == "import" and deck is not None:
+            judge_cli(tally.problems, tally.tracebacks, " ".join(args[:1] + args[2:]) + f" {deck}",
+                      proc.returncode, stderr, data, deck)  # fmt: skip
+        elif proc.returncode != 0 or "Traceback" in stderr:
+            tally.tracebacks.append(f"triage {args[0]}: exit {proc.returncode}: {stderr[-300:]}")
+        return proc.returncode
+
+    source = work / "full-source.csv"
+    source.write_bytes(full_source(rng, people))
+    if triage("import", str(source), "--region", "US", deck="src") != 0:
+        tally.problems.append("the hostile address book was refused")
+        tally.seconds = time.perf_counter() - started
+        return tally
+    store = Store.open(data)
+    try:
+        deck = store.deck("src")
+        assert deck is not None
+        for c in list(store.iter_contacts(deck.id)):
+            store.decide(c.id, "invite")
+            for _ in range(rng.randint(0, 3)):
+                tag = full_text(rng, big=False, controls=True)
+                if tag.split():
+                    store.set_tag(c.id, tag, True)
+            if rng.random() < 0.8:
+                store.set_note(c.id, full_text(rng, controls=True))
+    finally:
+        store.close()
+    before = full_people(data, "src")
+    exported = work / "full-export.csv"
+    triage("export", "-o", str(exported), "--format", "full", "--force", deck="src")
+    text = ""
+    if exported.exists():  # newline="": a CR inside a note is the user's
+        with exported.open(encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    tally.exported_rows = len(rows)
+    if len(rows) != len(before):
+        tally.mismatches.append(f"export: {len(rows)} rows for {len(before)} people")
+    for row in rows:
+        for cell in row:
+            tally.cells += 1
+            if cell.startswith(FORMULA_START) and not PHONE_ONLY.match(cell):
+                tally.formula_cells.append(cell[:60])
+    if text:
+        triage("import", str(exported), "--region", "US", deck="back")
+        _compare(tally, "round trip", before, full_people(data, "back"))
+        edited = work / "full-edited.csv"
+        for n, (edit, raw, same) in enumerate(full_edits(rng, text, truncations)):
+            tally.edits[edit] += 1
+            edited.write_bytes(raw)
+            deck_name = f"e{n}"
+            code = triage("import", str(edited), "--region", "US", deck=deck_name)
+            tally.edit_exits[f"exit {code}"] += 1
+            if same:
+                if code != 0:
+                    tally.mismatches.append(f"{edit}: refused (exit {code})")
+                else:
+                    _compare(tally, edit, before, full_people(data, deck_name))
+    tally.seconds = time.perf_counter() - started
+    log(
+        f"  {people} hostile people, {tally.exported_rows} rows and {tally.cells:,} cells"
+        f" exported, {sum(tally.edits.values())} edited files ({dict(tally.edit_exits)}) in"
+        f" {tally.seconds:.1f} s: {len(tally.tracebacks)} tracebacks, {len(tally.formula_cells)}"
+        f" formula cells, {len(tally.mismatches)} mismatches, {len(tally.problems)} problems"
+    )
+    return tally
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -1016,6 +1845,9 @@ def summary(
     export: ExportTally | None,
     big: list[Giant],
     mil: dict[str, Any] | None,
+    charsets: CharsetTally | None = None,
+    stdin: StdinTally | None = None,
+    full: FullTally | None = None,
 ) -> dict[str, Any]:
     giant_tracebacks = [
         g.name
@@ -1029,7 +1861,8 @@ def summary(
         "input_kinds": dict(sum((t.kinds for t in tallies), Counter())),
         "tracebacks": sum(len(t.tracebacks) for t in tallies)
         + len(giant_tracebacks)
-        + (len(export.tracebacks) if export else 0),
+        + (len(export.tracebacks) if export else 0)
+        + sum(len(x.tracebacks) for x in (charsets, stdin, full) if x is not None),
         "formula_cells": len(export.formula_cells) if export else None,
         "row_mismatches": len(export.mismatches) if export else None,
         "vcard_read_back_failures": len(export.vcard_failures) if export else None,
@@ -1056,7 +1889,50 @@ def summary(
         ),
         "giants": [vars(g) | {"run_import": _slim(g.run_import)} for g in big],
         "million": {k: _slim(v) for k, v in mil.items()} if mil else None,
+        "charsets": _charset_summary(charsets) if charsets else None,
+        "stdin": _stdin_summary(stdin) if stdin else None,
+        "full_round_trip": _full_summary(full) if full else None,
     }
+
+
+def _charset_summary(t: CharsetTally) -> dict[str, Any]:
+    return {
+        "inputs": t.inputs, "by_charset": dict(t.by_charset), "imported": t.imported,
+        "refused": t.refused, "tracebacks": t.tracebacks[:20],
+        "must_read_exactly": t.exact_expected, "names_wrong": len(t.mismatches),
+        "names_wrong_details": t.mismatches[:20], "half_imports": t.half_imports[:20],
+        "undeclared": t.undeclared, "undeclared_read_right": t.undeclared_exact,
+        "detection_misses": t.detection_misses[:10], "seconds": round(t.seconds, 1),
+    }  # fmt: skip
+
+
+def _stdin_summary(t: StdinTally) -> dict[str, Any]:
+    return {
+        "runs": t.runs, "by_kind": dict(t.by_kind), "exits": dict(t.exits),
+        "tracebacks": t.tracebacks[:20], "problems": t.problems[:20], "huge": t.huge,
+        "seconds": round(t.seconds, 1),
+    }  # fmt: skip
+
+
+def _full_summary(t: FullTally) -> dict[str, Any]:
+    return {
+        "people": t.people, "exported_rows": t.exported_rows, "cells": t.cells,
+        "formula_cells": t.formula_cells[:20], "mismatches": len(t.mismatches),
+        "mismatch_details": t.mismatches[:20], "edits": dict(t.edits),
+        "edit_exits": dict(t.edit_exits), "tracebacks": t.tracebacks[:20],
+        "problems": t.problems[:20], "seconds": round(t.seconds, 1),
+    }  # fmt: skip
+
+
+def new_path_problems(s: dict[str, Any]) -> int:
+    """Names read wrong, half imports, refusals not in one line, formula
+    cells and round-trip mismatches of the charset, stdin and full phases."""
+    c, i, f = s.get("charsets"), s.get("stdin"), s.get("full_round_trip")
+    return (
+        (c["names_wrong"] + len(c["half_imports"]) if c else 0)
+        + (len(i["problems"]) if i else 0)
+        + (len(f["formula_cells"]) + f["mismatches"] + len(f["problems"]) if f else 0)
+    )
 
 
 def _slim(result: dict[str, Any]) -> dict[str, Any]:
@@ -1102,6 +1978,40 @@ def print_summary(s: dict[str, Any]) -> None:
         print(f"giant problems: {len(s['giant_problems'])}")
         for g in s["giant_problems"]:
             print(f"  {g}")
+    if s["charsets"]:
+        c = s["charsets"]
+        print(
+            f"legacy charsets: {c['inputs']:,} books {c['by_charset']} in {c['seconds']} s:"
+            f" {c['imported']:,} imported, {c['refused']:,} refused (traps included)"
+        )
+        print(
+            f"  names read wrong in a declared or forced charset: {c['names_wrong']}"
+            f" of {c['must_read_exactly']:,} books; half imports: {len(c['half_imports'])};"
+            f" undeclared books read right by detection alone: {c['undeclared_read_right']}"
+            f"/{c['undeclared']} (a figure, not a failure)"
+        )
+        for m in c["names_wrong_details"] + c["half_imports"] + c["tracebacks"]:
+            print(f"  {m}")
+    if s["stdin"]:
+        i = s["stdin"]
+        print(
+            f"standard input: {i['runs']} runs of triage import - {i['by_kind']} in"
+            f" {i['seconds']} s: exits {i['exits']}; problems: {len(i['problems'])}"
+        )
+        for name, h in i["huge"].items():
+            print(f"  huge {name}: {h}")
+        for m in i["problems"] + i["tracebacks"]:
+            print(f"  {m}")
+    if s["full_round_trip"]:
+        f = s["full_round_trip"]
+        print(
+            f"full export round trip: {f['people']} hostile people, {f['exported_rows']} rows,"
+            f" {f['cells']:,} cells in {f['seconds']} s: formula cells {len(f['formula_cells'])},"
+            f" mismatches {f['mismatches']}; {sum(f['edits'].values())} edited files"
+            f" {f['edit_exits']}; problems: {len(f['problems'])}"
+        )
+        for m in f["formula_cells"] + f["mismatch_details"] + f["problems"] + f["tracebacks"]:
+            print(f"  {m!r}")
     if s["million"]:
         print("million rows (run_import of generated Google CSVs, fresh process each):")
         for n, r in s["million"].items():
@@ -1132,13 +2042,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         say(f"export: {profile['export']:,} examples ...")
         export = export_campaign(profile["export"], work=work, log=say)
+        say(f"legacy charsets: {profile['charsets']} books per code page ...")
+        charsets = charset_campaign(profile["charsets"], work=work, log=say)
+        rows = 0 if args.no_giants else profile["stdin_rows"]
+        say(f"standard input: {profile['stdin']} hostile inputs, a {rows:,}-row book ...")
+        stdin = stdin_campaign(profile["stdin"], rows, work=work, log=say)
+        say(f"full export round trip: {profile['full']} hostile people ...")
+        full = full_campaign(profile["full"], profile["truncations"], work=work, log=say)
         limit = 120 if args.deep else 30
         big = [] if args.no_giants or args.quick else giants(work, timeout=limit, log=say)
         mil = None
         if not (args.no_million or args.quick):
             say(f"a {args.rows:,}-row file ...")
             mil = million(work, args.rows, log=say)
-    s = summary(tallies, export, big, mil)
+    s = summary(tallies, export, big, mil, charsets, stdin, full)
     s["total_seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(s, indent=2, default=str))
@@ -1153,6 +2070,7 @@ def main(argv: list[str] | None = None) -> int:
         or s["row_mismatches"]
         or s["vcard_read_back_failures"]
         or s["giant_problems"]
+        or new_path_problems(s)
     )
     return 1 if bad else 0
 

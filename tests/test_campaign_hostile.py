@@ -6,6 +6,10 @@ real files, encoding and structural traps): nothing but ``FormatError`` /
 a spreadsheet would run as a formula, and every planned row present.  The
 seeds include the public corpus when it is there (../shared/corpus/public);
 without it the built-in samples, the demo book and the fixtures are used.
+Address books in legacy code pages read their names back exactly where the
+charset is declared or forced; ``triage import -`` takes hostile, empty and
+closed standard input in its stride; a full export of hostile people imports
+back as the same people.
 """
 
 from __future__ import annotations
@@ -18,13 +22,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.campaign_hostile import (
+    CHARSET_TRAPS,
     FORMULA_START,
     IMPORTERS,
+    LEGACY_CHARSETS,
     PHONE_ONLY,
     PROFILES,
     add_people,
+    charset_campaign,
     export_campaign,
+    full_campaign,
     import_campaign,
+    stdin_campaign,
 )
 from triage.store import Store
 
@@ -53,6 +62,36 @@ def test_no_exported_cell_is_a_formula(tmp_path: Path) -> None:
     assert tally.mismatches == []
     assert tally.vcard_failures == []
     assert all(v["exit"] == 0 and v["mode"] == "0o600" for v in tally.cli.values()), tally.cli
+
+
+def test_names_in_a_declared_or_forced_charset_read_back_exactly(tmp_path: Path) -> None:
+    tally = charset_campaign(CI["charsets"], work=tmp_path)
+    assert set(tally.by_charset) == {*LEGACY_CHARSETS, "trap"}
+    assert tally.by_charset["trap"] == 2 * CI["charsets"] <= len(CHARSET_TRAPS)
+    assert tally.exact_expected >= len(LEGACY_CHARSETS) * CI["charsets"] // 2
+    assert tally.tracebacks == []
+    assert tally.mismatches == []
+    assert tally.half_imports == []
+
+
+def test_standard_input_imports_or_refuses_in_one_line(tmp_path: Path) -> None:
+    tally = stdin_campaign(CI["stdin"], CI["stdin_rows"], work=tmp_path)
+    assert tally.by_kind["hostile"] == CI["stdin"]
+    for kind in ("empty", "closed", "write-only", "twice", "terminal", "cut-by-writer"):
+        assert tally.by_kind[kind] == 1, kind
+    assert tally.tracebacks == []
+    assert tally.problems == []
+    assert set(tally.exits) <= {0, 2} and tally.exits[2] >= 5
+
+
+def test_a_hostile_full_export_reads_back_as_the_same_people(tmp_path: Path) -> None:
+    tally = full_campaign(CI["full"], CI["truncations"], work=tmp_path)
+    assert tally.exported_rows == CI["full"]
+    assert sum(tally.edits.values()) >= 10
+    assert tally.tracebacks == []
+    assert tally.formula_cells == []
+    assert tally.mismatches == []
+    assert tally.problems == []
 
 
 def test_the_formulas_of_the_issue_are_neutralised(tmp_path: Path) -> None:
