@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from triage.model import (
     ALL,
+    BLOCKED,
     INVITE,
     SKIP,
     UNDECIDED,
@@ -45,6 +46,7 @@ from triage.model import (
     upload_blockers,
 )
 from triage.store import Store
+from triage.store.bulk import describe as describe_bulk
 from triage.vocab import (
     DECIDED_WORDS,
     DECISION_VERBS,
@@ -60,6 +62,22 @@ from triage.vocab import (
 CHECKPOINT_EVERY = 32
 SKIP_FILTER = WalkFilter(SKIP)
 SEARCH_LIMIT = 50
+
+# Why a bulk skip is refused: the whole deck (or the whole walk) skipped at
+# once would be an "accept all" in reverse; in a recovery deck skip means
+# withdraw, which LinkedIn answers by refusing a new invitation for weeks.
+BULK_NO_FILTER = "Choose a filter first (f): bulk skip works on a filter."
+BULK_RECOVERY = (
+    "A recovery deck has no bulk withdraw: decide each invitation on its own (s),"
+    " as a withdrawn person cannot be invited again for up to three weeks."
+)
+
+
+def bulk_criterion(flt: WalkFilter) -> bool:
+    """Whether ``flt`` names some people (a flag, a tag, a source file, or
+    the people an upload cannot invite), not the deck or the walk of
+    everyone an upload can invite."""
+    return bool(flt.tags or flt.flags or flt.sources or flt.reach == BLOCKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +515,66 @@ class Walk:
         self._filter = SKIP_FILTER
         return self._go(first, 0, message="Second pass: only the people you skipped.")
 
+    # -- skipping a filter's undecided cards at once --------------------------------
+
+    def bulk_skip_refusal(self) -> str:
+        """Why the undecided cards of this walk cannot be skipped at once
+        ('' when they can): only a filter naming some people qualifies, and
+        never in a recovery deck."""
+        if self.kind != DECK_KINDS[0]:
+            return BULK_RECOVERY
+        if not bulk_criterion(self._filter):
+            return BULK_NO_FILTER
+        return ""
+
+    def bulk_skip_count(self) -> int:
+        """How many undecided cards of the filter :meth:`bulk_skip` would skip
+        (0 when it is refused)."""
+        if self.bulk_skip_refusal():
+            return 0
+        return self.store.bulk().count(self.deck.id, self._filter)
+
+    def bulk_skip(self) -> WalkView:
+        """Skip every undecided card of the filter, in one transaction and
+        one journal entry (``u`` undoes it in one step).  A decided card
+        stays as it is; nothing is ever invited.  The walk stays on the card
+        shown while the filter holds it, else it goes back to the deck
+        kind's default walk at the next undecided card."""
+        self.refresh()
+        refusal = self.bulk_skip_refusal()
+        if refusal:
+            return self._say(refusal, warning=True)
+        c = self._contact
+        label = filter_label(self._filter, self.kind)
+        if c is None:
+            return self._say(f"No undecided card in '{label}': nothing to skip.")
+        store, deck_id = self.store, self.deck.id
+        done = store.bulk().skip(deck_id, self._filter, label, c.id)
+        if not done.cards:
+            return self._say(f"No undecided card in '{label}': nothing to skip.")
+        self._changed()
+        self._totals.clear()
+        self._next = None
+        cards = f"{done.cards:,} undecided {'card' if done.cards == 1 else 'cards'}"
+        message = f"Skipped {cards} of '{label}'. Press u to undo it in one step."
+        summary = store.counts(deck_id).undecided == 0
+        c = store.contact(c.id)
+        if self._filter.matches(c):
+            return self._show(contact=c, message=message, summary=summary)
+        # The filter held only undecided cards: it is empty now.
+        self._filter = default_filter(self.kind)
+        nxt = store.next_undecided(deck_id, self._order, c.id, self._filter)
+        if nxt is None:
+            nxt = store.walk_first(deck_id, self._order, self._filter)
+        message += f" Back to the walk of '{filter_label(self._filter, self.kind)}'."
+        if nxt is None:
+            self._filter = ALL
+            return self._show(contact=c, message=message, summary=summary)
+        with store.transaction():
+            store.set_cursor(deck_id, nxt)
+        self._current = nxt
+        return self._show(message=message, summary=summary)
+
     # -- moving ----------------------------------------------------------------
 
     def step(self, direction: int) -> WalkView:
@@ -603,6 +681,11 @@ class Walk:
             text = f"{done}: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
             text = f"{done}: tag '{change.detail}' on {who}"
+        elif change.kind == "bulk":
+            bulk = describe_bulk(change.detail)
+            cards = f"{bulk.cards:,} {'card' if bulk.cards == 1 else 'cards'}"
+            now = "undecided again" if done == "Undone" else "skipped again"
+            text = f"{done}: the skip of {cards} of '{bulk.filter}' ({now})"
         elif change.kind == "tags":
             self._tags = tuple(self.store.quick_tags(self.deck.id))
             text = f"{done}: the change to tag '{change.detail}' on every card"

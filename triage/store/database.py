@@ -36,7 +36,7 @@ from triage.model import (
     DeckStatus,
     WalkFilter,
 )
-from triage.store import tagsets
+from triage.store import bulk, tagsets
 from triage.store.codec import (
     CONTACT_COLUMNS,
     INSERT_SQL,
@@ -219,6 +219,10 @@ class Store:
         """Recovery decks: their invitations, withdrawn stamps and matches in
         the address-book decks (:mod:`triage.store.recovery`)."""
         return Recovery(self)
+
+    def bulk(self) -> bulk.Bulk:
+        """The bulk skip of a filter's undecided cards (:mod:`triage.store.bulk`)."""
+        return bulk.Bulk(self, _filter_sql)
 
     def lock(self, deck: Deck) -> DeckLock:
         return DeckLock(self.path.parent / "locks" / f"deck-{deck.id}.lock")
@@ -679,7 +683,9 @@ class Store:
         redo) and mark the journal row ``undone`` (1 undone, 0 in force)."""
         adjust: tuple[str, str] | None = None
         with self.transaction():
-            if kind == "decision":
+            if kind == bulk.KIND:
+                detail = bulk.restore(self.conn, jid, undo=bool(undone))
+            elif kind == "decision":
                 decision, at = json.loads(value)
                 current = self.conn.execute(
                     "SELECT decision FROM contacts WHERE id = ?", (contact_id,)
@@ -717,6 +723,8 @@ class Store:
             self.set_cursor(deck_id, contact_id)
         if adjust:
             self._adjust_counts(deck_id, *adjust)
+        elif kind == bulk.KIND:
+            self._counts.pop(deck_id, None)
         return Change(contact_id, kind, detail)
 
     def _journal(self, deck_id: int, contact_id: int, kind: str, before: str, after: str) -> None:

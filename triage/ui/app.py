@@ -22,6 +22,7 @@ from textual.screen import Screen
 from triage.config import Config
 from triage.model import Deck
 from triage.store import Store
+from triage.ui.keys import SKIP_ALL
 from triage.ui.review_screen import ReviewScreen
 from triage.ui.settings import settle
 from triage.ui.start import StartLookup
@@ -32,6 +33,11 @@ from triage.vocab import orders_for
 PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Invite", "Invite this person and go to the next undecided card", "invite"),
     ("Skip", "Skip this person and go to the next undecided card", "skip"),
+    (
+        SKIP_ALL,
+        "Asks first, with the count; decided cards stay as they are; u undoes it",
+        "skip_all",
+    ),
     ("Next card", "Go to the next card without deciding", "next"),
     ("Previous card", "Go back one card", "previous"),
     ("Undo", "Undo the last change", "undo"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+SKIP_ALL = "Skip every undecided card in this filter"
+
 
 def review_bindings() -> list[BindingType]:
     """The walk-through's keys (DESIGN §6); every one has an id for the keymap."""
@@ -29,6 +31,8 @@ def review_bindings() -> list[BindingType]:
     out: list[BindingType] = [
         b("a", "invite", "Invite", "Invite this person, then the next undecided card", "invite"),
         b("s", "skip", "Skip", "Skip this person, then the next undecided card", "skip"),
+        # Bulk actions may only skip, and only a filter's cards (asks first).
+        b("S", "skip_all", "Skip all", SKIP_ALL, "skip_all", show=False),
         b("left", "previous", "Prev", "Previous card", "previous", group=move),
         b("right", "next", "Next", "Next card without deciding", "next", group=move),
         b("j", "next", "Next", "Next card without deciding", "next", show=False),
@@ -85,6 +89,7 @@ def review_bindings() -> list[BindingType]:
 BINDING_IDS: tuple[str, ...] = (
     "triage.invite",
     "triage.skip",
+    "triage.skip_all",
     "triage.next",
     "triage.previous",
     "triage.undo",

@@ -34,11 +34,13 @@ from triage.ui.start import StartLookup
 from triage.walk import Walk, WalkStart, WalkView
 
 # Actions that need a card on screen.
-_ON_A_CARD = frozenset({"invite", "skip", "tag", "note", "quick_tag", "open", "copy"})
+_ON_A_CARD = frozenset({"invite", "skip", "skip_all", "tag", "note", "quick_tag", "open", "copy"})
 
 
 class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = review_bindings()
+    # The binding ids the help screen lists, in its order.
+    HELP_IDS: ClassVar[tuple[str, ...]] = BINDING_IDS
     # The card scroller is focused once the first card is painted (on_mount):
     # focusing restyles it and the card, work the first paint need not wait for.
     AUTO_FOCUS = None
@@ -97,7 +99,7 @@ class ReviewScreen(Screen[None]):
             with CardScroll(id="card-scroll"):
                 yield self.new_card()
             yield SidePanel(id="side")
-        yield Footer(compact=True, show_command_palette=False)
+        yield self.new_footer()
 
     def on_mount(self) -> None:
         # A key that quits can arrive before this handler runs (typed during
@@ -119,6 +121,9 @@ class ReviewScreen(Screen[None]):
         self.session = Session(self.walk.view.counts)
         self.walk_view = self.walk.view
         self.call_after_refresh(self._scroll.focus)
+
+    def new_footer(self) -> Footer:
+        return Footer(compact=True, show_command_palette=False)
 
     def new_card(self) -> ContactCard:
         """The card widget (a recovery deck's screen draws invitations)."""
@@ -183,6 +188,7 @@ class ReviewScreen(Screen[None]):
             counts=view.counts,
             walk=view.walk_label,
             pace=pace,
+            kind=view.kind,
         )
         self._card.show(c, view.empty_text)
         self._side.show(c, list(view.tags))
@@ -210,6 +216,29 @@ class ReviewScreen(Screen[None]):
     def action_skip(self) -> None:
         if self.walk is not None:
             self.walk_view = self.walk.decide("skip")
+
+    def action_skip_all(self) -> None:
+        """Skip every undecided card of the filter, once confirmed in a dialog
+        that names the filter and the count (refused without a filter)."""
+        walk = self.walk
+        if walk is None:
+            return
+        refusal = walk.bulk_skip_refusal()
+        if refusal:
+            self.notify(refusal, severity="warning", markup=False, timeout=8)
+            return
+        cards = walk.bulk_skip_count()
+        label = walk.view.filter_label
+        if cards == 0:
+            self.notify(f"No undecided card in '{label}': nothing to skip.", markup=False)
+            return
+        from triage.ui.bulk import ConfirmBulkSkip
+
+        self.app.push_screen(ConfirmBulkSkip(cards, label), self._skip_all)
+
+    def _skip_all(self, yes: bool | None) -> None:
+        if yes and self.walk is not None:
+            self.walk_view = self.walk.bulk_skip()
 
     def _met(self, view: WalkView, meet: int) -> bool:
         """``--meet N``: the Nth decision of the session was just made."""
@@ -372,7 +401,7 @@ class ReviewScreen(Screen[None]):
             for bid, n in quick.items()
             if n <= len(tags)
         }
-        ids = [i for i in BINDING_IDS if i not in quick or i in texts]
+        ids = [i for i in self.HELP_IDS if i not in quick or i in texts]
         rows = help_rows(self.app, bindings, ids, texts)
         self.app.push_screen(HelpScreen(rows))
 
