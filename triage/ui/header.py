@@ -34,6 +34,7 @@ from triage.ui.renderables import (
     first_line,
     progress_strip,
 )
+from triage.vocab import DECIDED_WORDS, DECK_KINDS
 
 GAP = 1  # between the walk and the bar
 WALK_KEPT = 12  # cells of the walk kept before the pace is left out
@@ -200,12 +201,14 @@ class ProgressHeader(Vertical):
         counts: Counts,
         walk: str,
         pace: str = "",
+        kind: str = DECK_KINDS[0],
     ) -> None:
         """Called for every card: the second line is redrawn only when its
-        text, its pace, its bar or its percentage changes."""
+        text, its pace, its bar or its percentage changes.  ``kind``: the
+        deck kind, whose words the counts use (kept, to withdraw)."""
         # Only the wording that fits is made into Content, when drawn.
         self._positions = position_forms(index, total, outside)
-        self._counts = counts_forms(counts)
+        self._counts = counts_forms(counts, kind)
         self.position_content = Content(self._positions[0])
         total_cards = max(counts.contacts, 1)
         fraction = min(max((counts.invite + counts.skip) / total_cards, 0.0), 1.0)
@@ -260,12 +263,32 @@ def position_forms(index: int | None, total: int, outside: bool) -> list[str]:
     return [f"card – of {of}", f"–/{of}"]
 
 
-def counts_forms(counts: Counts) -> list[CountsForm]:
-    """The counts by decision, in shorter words as the line narrows."""
+# The counts' shorter words by deck kind (the longest are vocab's DECIDED_WORDS).
+SHORT_WORDS: dict[str, tuple[str, str, str]] = {
+    "address_book": ("inv", "skip", "undec"),
+    "recovery": ("kept", "withdraw", "undec"),
+}
+
+
+def counts_forms(counts: Counts, kind: str = DECK_KINDS[0]) -> list[CountsForm]:
+    """The counts by decision in the words of the deck kind (``3 invited``,
+    ``3 kept``), in shorter words as the line narrows."""
     invite, skip, undecided = (f"{n:,}" for n in (counts.invite, counts.skip, counts.undecided))
+    words = DECIDED_WORDS[kind]
+    short_invite, short_skip, short_undecided = SHORT_WORDS[kind]
     return [
-        (f"{invite} invited", f"{skip} skipped", f"{undecided} undecided", "  "),
-        (f"{invite} inv", f"{skip} skip", f"{undecided} undec", "  "),
+        (
+            f"{invite} {words['invite']}",
+            f"{skip} {words['skip']}",
+            f"{undecided} {words['undecided']}",
+            "  ",
+        ),
+        (
+            f"{invite} {short_invite}",
+            f"{skip} {short_skip}",
+            f"{undecided} {short_undecided}",
+            "  ",
+        ),
         (f"+{invite}", f"-{skip}", f"?{undecided}", " "),
     ]
 

@@ -16,10 +16,14 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer
 
 from triage.model import FLAGS, INVITE, SKIP, Contact, DeckStatus, WalkFilter
 from triage.recover.walk import CardFacts, RecoveryWalk
 from triage.ui.card import CardBody, ContactCard
+from triage.ui.footer import FittingFooter, Step
+from triage.ui.keys import BINDING_IDS, review_bindings
 from triage.ui.review_screen import ReviewScreen
 from triage.vocab import DECIDED_WORDS, FLAG_LABELS, command
 from triage.walk import Walk, WalkStart
@@ -172,23 +176,70 @@ def _b(key: str, action: str, text: str, tip: str, bid: str, show: bool = True) 
     return Binding(key, action, text, show=show, tooltip=tip, id=f"triage.{bid}")
 
 
-class RecoveryScreen(ReviewScreen):
+WITHDRAWN = _b(
+    "w",
+    "withdrawn",
+    "Withdrawn",
+    "Withdrawn on LinkedIn: stamp today's date and go on (again: clear it)",
+    "withdrawn",
+)
+# The keys of an address book a recovery deck words its own way, by key.
+_RECOVERY_KEYS: dict[str, Binding] = {
+    "a": _b("a", "invite", "Keep", "Keep this invitation, then the next undecided card", "invite"),
+    "s": _b("s", "skip", "Withdraw", "Mark it to withdraw, then the next undecided card", "skip"),
+    "S": _b(
+        "S",
+        "skip_all",
+        "Skip all",
+        "Not in a recovery deck: each invitation is kept or withdrawn on its own",
+        "skip_all",
+        show=False,
+    ),
+    "n": _b("n", "note", "Note", "Not used in a recovery deck", "note", show=False),
+    "o": _b("o", "open", "Open", "Open the person's profile in the browser", "open", show=False),
+    "f": _b("f", "filter", "Filter", "Show only some cards: a decision, tags, flags", "filter"),
+    "e": _b("e", "checklist", "Checklist", "How to write the withdraw checklist", "export"),
+}
+
+
+def recovery_bindings() -> list[BindingType]:
+    """The walk's keys in a recovery deck's words, ``w`` beside ``s`` (the
+    footer and the help list them in this order)."""
+    out: list[BindingType] = [*Screen.BINDINGS]
+    for b in review_bindings():
+        key = b.key if isinstance(b, Binding) else ""
+        out.append(_RECOVERY_KEYS.get(key, b))
+        if key == "s":
+            out.append(WITHDRAWN)
+    return out
+
+
+# The help screen's order: the address book's, with the stamp beside withdraw.
+HELP_IDS: tuple[str, ...] = tuple(
+    bid for i in BINDING_IDS for bid in ((i, "triage.withdrawn") if i == "triage.skip" else (i,))
+)
+
+# How the footer fits a narrow terminal (at 80 columns, without the checklist
+# hint; at 50, the decisions, the stamp, moving, undo and help): every key
+# still works and help lists it.
+FOOTER_STEPS: tuple[Step, ...] = (
+    ("checklist", None),
+    ("tag", None),
+    ("filter", None),
+    ("app.quit", None),
+    ("withdrawn", "Stamp"),
+)
+
+
+class RecoveryScreen(ReviewScreen, inherit_bindings=False):
     """The walk through a recovery deck, and its checklist mode."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        _b("a", "invite", "Keep", "Keep this invitation, then the next undecided card", "invite"),
-        _b("s", "skip", "Withdraw", "Mark it to withdraw, then the next undecided card", "skip"),
-        _b(
-            "w",
-            "withdrawn",
-            "Withdrawn",
-            "Withdrawn on LinkedIn: stamp today's date and go on (again: clear it)",
-            "withdrawn",
-        ),
-        _b("n", "note", "Note", "Not used in a recovery deck", "note", show=False),
-        _b("e", "checklist", "Checklist", "How to write the withdraw checklist", "export"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = recovery_bindings()
+    HELP_IDS = HELP_IDS
     PALETTE = PALETTE
+
+    def new_footer(self) -> Footer:
+        return FittingFooter(FOOTER_STEPS)
 
     def new_card(self) -> ContactCard:
         return RecoveryCard(self._card_facts, id="card")
