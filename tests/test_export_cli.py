@@ -87,15 +87,19 @@ def test_export_writes_the_upload_file_and_reports(
 def test_status_counts_exported_people(data: Path, env: dict[str, str], tmp_path: Path) -> None:
     before = status(data, env)
     assert before["invite"] == 5
-    assert before["exported"] == 0 and before["to_export"] == 5
+    # to export: what an upload would write now (no usable email and connected
+    # cannot be uploaded)
+    assert before["exported"] == 0 and before["to_export"] == 3
+    assert before["cannot_upload"] == 2
     assert triage(data, env, "export", "--deck", "t", "-o", tmp_path / "o.csv").returncode == 0
     after = status(data, env)
-    assert after["exported"] == 3  # the two left out are still to export
-    assert after["to_export"] == 2
+    assert after["exported"] == 3  # the two left out are still never exported
+    assert after["to_export"] == 0 and after["cannot_upload"] == 2
     assert after["last_export"]
     assert triage(data, env, "export", "--deck", "t", "--format", "full", "-o",
                   tmp_path / "all.csv").returncode == 0  # fmt: skip
-    assert status(data, env)["to_export"] == 0
+    final = status(data, env)
+    assert final["to_export"] == final["cannot_upload"] == 0 and final["exported"] == 5
 
 
 def test_existing_file_needs_force(data: Path, env: dict[str, str], tmp_path: Path) -> None:

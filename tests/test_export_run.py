@@ -46,7 +46,8 @@ def test_each_file_records_its_own_people(tmp_path: Path) -> None:
         assert not any(at for cid, at in exported.items() if cid not in invited)
         st = store.status(deck)
         assert st.exported == plan.count
-        assert st.to_export == st.invite - plan.count  # the ones the upload leaves out
+        assert st.to_export == 0  # the ones the upload leaves out cannot be uploaded
+        assert st.cannot_upload == st.invite - plan.count
     finally:
         store.close()
 

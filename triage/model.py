@@ -337,6 +337,24 @@ class DeckStatus:
     # still pending on LinkedIn (not stamped yet).
     withdrawn: int = 0
     pending: int = 0
+    # An address book: who is connected or locked on LinkedIn, the invited
+    # people an upload cannot carry (never exported), and what became of the
+    # invitations sent (triage.store.progress).
+    connected: int = 0
+    locked: int = 0
+    cannot_upload: int = 0
+    sent: int = 0
+    accepted: int = 0
+    pending_old: int = 0
+    pending_days: int = 21
+    # The pacing plan of ``to_export`` over ISO weeks ((week, count), this
+    # week first), filled in by the command that knows the weekly budget.
+    uploaded_this_week: int = 0
+    plan: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return round(self.accepted / self.sent, 4) if self.sent else None
 
     def as_dict(self) -> dict[str, Any]:
         if self.kind == "recovery":
@@ -367,5 +385,16 @@ class DeckStatus:
             "sources": self.sources,
             "exported": self.exported,
             "to_export": self.to_export,
+            "cannot_upload": self.cannot_upload,
             "last_export": self.last_export,
+            "connected": self.connected,
+            "locked": self.locked,
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "pending": self.pending,
+            f"pending_over_{self.pending_days}_days": self.pending_old,
+            "pending_days": self.pending_days,
+            "acceptance_rate": self.acceptance_rate,
+            "uploaded_this_week": self.uploaded_this_week,
+            "plan": [{"week": week, "count": n} for week, n in self.plan],
         }

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 
 from triage.cli.errors import StateError, UsageError
 from triage.cli.paths import data_dir
-from triage.model import Deck
+from triage.model import UPLOAD_BLOCKERS, Deck, DeckStatus
 from triage.store import Store
 from triage.store.files import NoDatabase, StoreError, describe_db_error
+from triage.store.progress import PENDING_DAYS
 from triage.vocab import FLAG_LABELS, IMPORT_FORMATS, command, deck_option
 
 if TYPE_CHECKING:
+    from triage.config import Config
+    from triage.export.pacing import Week
     from triage.ingest.run import ImportReport
 
 DEMO_DECK = "demo"
@@ -308,7 +311,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
         deck = open_deck(store, args)
-        st = store.status(deck)
+        weeks: list[Week] = []
+        if deck.kind == "recovery":
+            st = store.status(deck)
+        else:
+            config = _config()
+            # How long a withdrawal locks is how long a pending invitation is
+            # worth waiting for.
+            days = int(getattr(config, "relock_days", PENDING_DAYS))
+            st = store.status(deck, pending_days=days)
+            weeks = _pacing(store, st, config.weekly_budget)
         used(store, deck, args)
     if args.json:
         print_json(st.as_dict())
@@ -325,9 +337,19 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  skipped    {st.skip:>8,}")
     print(f"  undecided  {st.undecided:>8,}")
     if st.invite:
-        line = f"  to export  {st.to_export:>8,}"
+        print(
+            f"  to export  {st.to_export:>8,}   (invited, never exported, an upload can carry them)"
+        )
         if st.exported:
-            line += f"   (exported already: {st.exported:,}, last on {st.last_export})"
+            print(f"  exported   {st.exported:>8,}   (last on {st.last_export[:10]})")
+        if st.cannot_upload:
+            blockers = " or ".join(FLAG_LABELS[f] for f in UPLOAD_BLOCKERS)
+            print(f"  no upload  {st.cannot_upload:>8,}   (invited, never exported: {blockers})")
+        if st.to_export:
+            from triage.export.pacing import plan_line
+
+            print(f"  weekly plan: {plan_line(weeks)}")
+    for line in _progress_lines(st):
         print(line)
     if st.tags:
         print("Tags: " + ", ".join(f"{k} {v:,}" for k, v in st.tags.items()))
@@ -337,6 +359,47 @@ def _status(args: argparse.Namespace) -> int:
     if st.sources:
         print("Sources: " + ", ".join(f"{k} {v:,}" for k, v in st.sources.items()))
     return 0
+
+
+def _config() -> Config:
+    from triage.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _pacing(store: Store, st: DeckStatus, budget: int) -> list[Week]:
+    """The weekly plan of what ``export --new`` would upload (into ``st``)."""
+    from datetime import date
+
+    from triage.export.pacing import plan_weeks, taken_weeks
+
+    today = date.today()
+    taken = taken_weeks(store, today)
+    weeks = plan_weeks(st.to_export, budget, taken, today)
+    st.uploaded_this_week = weeks[0].taken
+    st.plan = [(w.label, w.count) for w in weeks if w.count]
+    return weeks
+
+
+def _progress_lines(st: DeckStatus) -> list[str]:
+    """Connected and locked people, and what became of the invitations sent."""
+    lines: list[str] = []
+    network = [f"{st.connected:,} connected"]
+    if st.locked:
+        network.append(f"{st.locked:,} locked after a withdrawal")
+    if st.sent:
+        rate = f"{st.acceptance_rate:.0%}" if st.acceptance_rate is not None else "-"
+        old = f", {st.pending_old:,} of them over {st.pending_days} days" if st.pending_old else ""
+        lines.append(
+            f"Invitations: {st.sent:,} sent, {st.accepted:,} accepted ({rate}),"
+            f" {st.pending:,} pending{old}"
+        )
+    if st.connected or st.locked:
+        lines.insert(0, "LinkedIn: " + ", ".join(network))
+    return lines
 
 
 def cmd_decks(args: argparse.Namespace) -> int:

@@ -18,6 +18,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     data_help = "where decks are kept (default: $TRIAGE_DATA_DIR or the user data folder)"
     # Accepted before or after the subcommand; the subcommand's copy must not
@@ -129,6 +139,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="only people with this tag (repeat for any of several)",
     )
     p.add_argument("--batch-size", type=int, metavar="N", help="split into files of N people")
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="only people never exported before (in any format); says how many were left out",
+    )
+    p.add_argument(
+        "--per-week",
+        nargs="?",
+        const=0,
+        type=_positive,
+        metavar="N",
+        help="a LinkedIn upload paced over ISO weeks: OUT-2026-W49.csv, OUT-2026-W50.csv, ..."
+        " oldest decision first, N a week (default: weekly_budget in config.toml, 100); this"
+        " week's file leaves room for the people uploaded this week; implies --new; upload one"
+        " file per week",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
 
     p = sub.add_parser(

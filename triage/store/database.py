@@ -14,7 +14,7 @@ import os
 import random
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from triage.model import (
     DECISIONS,
     FLAG_BITS,
     FLAGS,
-    INVITE,
     UNDECIDED,
     UPLOAD_BLOCKED,
     UPLOADABLE,
@@ -60,6 +59,13 @@ from triage.store.fold import fold
 from triage.store.invited import read_invited
 from triage.store.lock import DeckLock
 from triage.store.merge_index import MergeIndex
+from triage.store.progress import (
+    PENDING_DAYS,
+    PROGRESS_FIELDS,
+    deck_progress,
+    exported_ids,
+    uploads_since,
+)
 from triage.store.recovery import Recovery, count_withdrawn, restore_withdrawn
 from triage.store.schema import LAZY_INDEXES, WALK_INDEXES, SchemaTooNew, migrate
 from triage.store.writer import ContactWriter, read_contact
@@ -916,9 +922,12 @@ class Store:
             setattr(cached, before, getattr(cached, before) - 1)
             setattr(cached, after, getattr(cached, after) + 1)
 
-    def status(self, deck: Deck) -> DeckStatus:
+    def status(self, deck: Deck, *, pending_days: int = PENDING_DAYS) -> DeckStatus:
+        """The deck's figures; ``pending_days``: how old a pending invitation
+        is counted as old (the configured relock time)."""
         c = self.counts(deck.id)
         st = DeckStatus(deck.name, c.contacts, c.invite, c.skip, c.undecided, kind=deck.kind)
+        st.pending_days = pending_days
         if deck.kind == "recovery":
             st.withdrawn = count_withdrawn(self.conn, deck.id)
             st.pending = c.contacts - st.withdrawn
@@ -944,24 +953,50 @@ class Store:
                 (deck.id,),
             )
         }
-        st.exported, st.to_export = self.conn.execute(
-            "SELECT COALESCE(SUM(exported_at != ''), 0), COALESCE(SUM(exported_at = ''), 0)"
-            " FROM contacts WHERE deck_id = ? AND decision = ?",
-            (deck.id, INVITE),
-        ).fetchone()
+        if deck.kind != "recovery":
+            stamp = datetime.now(UTC)
+            cutoff = (stamp.date() - timedelta(days=st.pending_days)).isoformat()
+            pr = deck_progress(
+                self.conn, deck.id, now=stamp.isoformat(timespec="seconds"), cutoff=cutoff
+            )
+            for name in PROGRESS_FIELDS:
+                setattr(st, name, getattr(pr, name))
         last = self.conn.execute(
             "SELECT at FROM exports WHERE deck_id = ? ORDER BY id DESC LIMIT 1", (deck.id,)
         ).fetchone()
         st.last_export = last[0] if last else ""
         return st
 
-    def record_export(self, deck_id: int, contact_ids: Sequence[int], path: str, fmt: str) -> None:
+    def record_export(
+        self,
+        deck_id: int,
+        contact_ids: Sequence[int],
+        path: str,
+        fmt: str,
+        *,
+        upload_at: str | None = None,
+    ) -> None:
+        """Record a file's people as exported now; a ``linkedin`` file's as
+        uploaded too, at ``upload_at`` (UTC, ISO 8601: the start of the week
+        a later week's file is for), else now."""
         at = now()
+        sent = (upload_at or at) if fmt == "linkedin" else ""
         with self.transaction():
             self.conn.executemany(
-                "UPDATE contacts SET exported_at = ? WHERE id = ?", ((at, i) for i in contact_ids)
+                "UPDATE contacts SET exported_at = ?,"
+                " uploaded_at = CASE WHEN ? != '' THEN ? ELSE uploaded_at END WHERE id = ?",
+                ((at, sent, sent, i) for i in contact_ids),
             )
             self.conn.execute(
                 "INSERT INTO exports (deck_id, at, path, format, count) VALUES (?, ?, ?, ?, ?)",
                 (deck_id, at, path, fmt, len(contact_ids)),
             )
+
+    def exported_ids(self, deck_id: int) -> set[int]:
+        """The invited people an earlier export wrote (``export --new`` leaves them out)."""
+        return exported_ids(self.conn, deck_id)
+
+    def uploads_since(self, since: str) -> list[str]:
+        """The upload times from ``since`` on, every address-book deck
+        (:func:`triage.store.progress.uploads_since`)."""
+        return uploads_since(self.conn, since)

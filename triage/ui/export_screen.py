@@ -10,6 +10,7 @@ written, or ``None`` when cancelled.
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +24,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from textual.worker import get_current_worker
 
 from triage.config import Config
+from triage.export.pacing import (
+    UPLOAD_FORMAT,
+    WeeklyPlan,
+    build_new_plan,
+    first_existing_week,
+    pace,
+    run_weekly_export,
+    taken_weeks,
+)
 from triage.export.plan import (
     DEFAULT_FORMAT,
     FORMATS,
@@ -180,13 +190,20 @@ class ExportScreen(ModalScreen[str | None]):
                 tooltip="Review the count and write the file"),
     ]  # fmt: skip
 
-    def __init__(self, data_dir: Path, deck: Deck, config: Config) -> None:
+    def __init__(
+        self, data_dir: Path, deck: Deck, config: Config, *, today: date | None = None
+    ) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.deck = deck
         self.config = config
+        self.today = today or date.today()
         self.invited: Invited | None = None
+        self.exported: set[int] = set()  # invited people an earlier export wrote
+        self.taken: dict[str, int] = {}  # uploads of this week and later ones, by week
         self.plan: ExportPlan | None = None
+        self.left_out = 0  # people the plan would hold but for "only not exported before"
+        self.weekly: WeeklyPlan | None = None  # the plan by week, when weekly files are ticked
         self.in_the_way: Path | None = None  # an existing file the plan would replace
         self.writing = False
 
@@ -230,6 +247,23 @@ class ExportScreen(ModalScreen[str | None]):
                 id="export-batch",
             )
         with Horizontal(classes="export-row"):
+            yield Static("", classes="export-label")
+            # Ticked from the start: a careful user who exported before wants
+            # the people picked since, and an upload that repeats people who
+            # were already given to LinkedIn only risks more reminders to
+            # them.  With nobody exported before it changes nothing; the
+            # summary says how many it leaves out, so unticking is a choice.
+            yield TickBox(
+                "Only people not exported before", value=True, compact=True, id="export-new"
+            )
+        with Horizontal(classes="export-row"):
+            yield Static("", classes="export-label")
+            yield TickBox(
+                f"Weekly files ({self.config.weekly_budget:,} a week, ISO weeks)",
+                compact=True,
+                id="export-weekly",
+            )
+        with Horizontal(classes="export-row"):
             yield Static("Save to", classes="export-label")
             yield Input(
                 str(default_output(self.deck.name, DEFAULT_FORMAT)),
@@ -241,6 +275,7 @@ class ExportScreen(ModalScreen[str | None]):
             yield TickBox("Overwrite existing files", compact=True, id="export-overwrite")
         with Vertical(id="export-messages"):
             yield Static("Counting the people you invited…", id="export-summary")
+            yield Static(id="export-plan")
             yield Static(id="export-warnings")
 
     def on_resize(self) -> None:
@@ -250,7 +285,13 @@ class ExportScreen(ModalScreen[str | None]):
         """The fields scroll, so the title and the buttons fit the terminal."""
         dialog = self.query_one("#export-dialog")
         body = self.query_one("#export-body")
-        around = dialog.outer_size.height - body.outer_size.height
+        # What is around the body, counted from its neighbours (the dialog
+        # itself may already be cut to the screen's height).
+        around = dialog.outer_size.height - dialog.size.height
+        for child in dialog.children:
+            if child is not body:
+                margin = child.styles.margin
+                around += child.outer_size.height + margin.top + margin.bottom
         room = max(self.size.height - around, 3)
         body.styles.max_height = room
 
@@ -271,6 +312,8 @@ class ExportScreen(ModalScreen[str | None]):
             store = Store.open(self.data_dir)
             try:
                 invited = load_invited(store, self.deck)
+                exported = store.exported_ids(self.deck.id)
+                taken = taken_weeks(store, self.today)
             finally:
                 store.close()
         except Exception as exc:  # shown in the dialog, never a traceback
@@ -282,10 +325,12 @@ class ExportScreen(ModalScreen[str | None]):
             self.app.call_from_thread(self._show, f"The deck cannot be read: {why}", [])
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, invited)
+            self.app.call_from_thread(self._loaded, invited, exported, taken)
 
-    def _loaded(self, invited: Invited) -> None:
+    def _loaded(self, invited: Invited, exported: set[int], taken: dict[str, int]) -> None:
         self.invited = invited
+        self.exported = exported
+        self.taken = taken
         counts: dict[str, int] = {}
         for person in invited.people:
             for tag in person.tags:
@@ -308,8 +353,17 @@ class ExportScreen(ModalScreen[str | None]):
         return value if isinstance(value, str) else DEFAULT_FORMAT
 
     def _batch_size(self) -> int | None:
+        if self._weekly_files():
+            return None
         text = self.query_one("#export-batch", Input).value.strip()
         return int(text) if text else None
+
+    def _weekly_files(self) -> bool:
+        """Weekly files are ticked and can be written (a LinkedIn upload)."""
+        return self.fmt == UPLOAD_FORMAT and self.query_one("#export-weekly", Checkbox).value
+
+    def _only_new(self) -> bool:
+        return self._weekly_files() or self.query_one("#export-new", Checkbox).value
 
     def _out(self) -> Path | None:
         text = self.query_one("#export-path", Input).value.strip()
@@ -325,15 +379,32 @@ class ExportScreen(ModalScreen[str | None]):
         self._replan()
 
     @on(SelectionList.SelectedChanged, "#export-tags")
+    @on(Checkbox.Changed, "#export-new")
+    @on(Checkbox.Changed, "#export-weekly")
     def _replan(self) -> None:
-        """Who is written: redone when the format or the tags change."""
+        """Who is written: redone when the format, the tags or the choice of
+        people (only new, weekly files) change."""
+        weekly = self._weekly_files()
+        new = self.query_one("#export-new", Checkbox)
+        new.disabled = weekly  # weekly files hold only people never exported
+        self.query_one("#export-weekly", Checkbox).disabled = self.fmt != UPLOAD_FORMAT
+        self.query_one("#export-batch", Input).disabled = weekly
         if self.invited is None:
             return
         tags = self.query_one("#export-tags", SelectionList).selected
+        budget = self.config.weekly_budget
         try:
-            self.plan = build_plan(self.invited, self.fmt, tags, budget=self.config.weekly_budget)
+            if self._only_new():
+                fresh = build_new_plan(self.invited, self.exported, self.fmt, tags, budget=budget)
+                self.plan, self.left_out = fresh.plan, fresh.left_out
+            else:
+                self.plan = build_plan(self.invited, self.fmt, tags, budget=budget)
+                self.left_out = 0
+            self.weekly = None
+            if self.fmt == UPLOAD_FORMAT and self._only_new():
+                self.weekly = pace(self.plan, budget, self.taken, self.today)
         except ExportError as exc:  # not reachable from the widgets; be safe
-            self.plan = None
+            self.plan = self.weekly = None
             self._show(str(exc), [])
             return
         self._refresh()
@@ -350,20 +421,36 @@ class ExportScreen(ModalScreen[str | None]):
         overwrite = self.query_one("#export-overwrite", Checkbox).value
         self.in_the_way = None
         if out is not None and plan.count and batch != 0 and not overwrite:
-            self.in_the_way = first_existing(plan, out, batch)
+            if self._weekly_files() and self.weekly is not None:
+                self.in_the_way = first_existing_week(self.weekly, out)
+            else:
+                self.in_the_way = first_existing(plan, out, batch)
         self._show(self._summary(plan), self._warnings(plan))
 
     def _summary(self, plan: ExportPlan) -> str:
+        before = ""
+        if self.left_out:
+            were = "was" if self.left_out == 1 else "were"
+            before = f" {self.left_out:,} exported before {were} left out."
         if not plan.count:
-            return plan.nothing_message().capitalize() + "."
+            return plan.nothing_message().capitalize() + "." + before
         names = ", ".join(plan.first_names())
         more = f" and {plan.count - len(plan.first_names()):,} more" if plan.count > 5 else ""
         who = "person" if plan.count == 1 else "people"
-        text = f"{plan.count:,} {who} will be written: {names}{more}."
+        text = f"{plan.count:,} {who} will be written: {names}{more}." + before
         batch = self._batch_size()
-        if batch and plan.count > batch:
+        if self._weekly_files() and self.weekly is not None:
+            files = len(self.weekly.files)
+            text += f" {files:,} weekly {'file' if files == 1 else 'files'}: upload one a week."
+        elif batch and plan.count > batch:
             text += f" {file_count(plan.count, batch):,} files of at most {batch:,}."
         return text
+
+    def _plan_line(self) -> str:
+        """The weekly plan of an upload of the people never exported."""
+        if self.weekly is None or not self.weekly.plan.count:
+            return ""
+        return f"Weekly plan: {self.weekly.line()}."
 
     def _warnings(self, plan: ExportPlan) -> list[str]:
         """What stops the export first, then the budget, then who is left out."""
@@ -377,13 +464,19 @@ class ExportScreen(ModalScreen[str | None]):
             lines.append(
                 f"{self.in_the_way} exists; tick 'Overwrite existing files' to replace it."
             )
-        budget = plan.budget_warning(batch or None, suggestion=BATCH_HINT)
+        budget = None
+        if not self._weekly_files():
+            budget = plan.budget_warning(batch or None, suggestion=BATCH_HINT)
         if budget:
             lines.append(budget)
         return lines + plan.notices(how_to_see="the format 'Everything'")
 
     def _show(self, summary: str, warnings: list[str]) -> None:
         self.query_one("#export-summary", Static).update(Content(summary))
+        line = self._plan_line() if self.plan is not None else ""
+        plan = self.query_one("#export-plan", Static)
+        plan.update(Content(line))
+        plan.display = bool(line)
         self.query_one("#export-warnings", Static).update(
             Content("\n".join(f"! {w}" for w in warnings))
         )
@@ -414,6 +507,14 @@ class ExportScreen(ModalScreen[str | None]):
         who = f"{plan.count:,} {'person' if plan.count == 1 else 'people'}"
         where = str(out) if files == 1 and not batch else f"{files:,} numbered files beside {out}"
         question = f"Write {who} ({plan.fmt} format) to {where}?"
+        if self._weekly_files() and self.weekly is not None:
+            weeks = self.weekly.files
+            span = weeks[0].label + (f" to {weeks[-1].label}" if len(weeks) > 1 else "")
+            question = (
+                f"Write {who} ({plan.fmt} format) in {len(weeks):,} weekly"
+                f" {'file' if len(weeks) == 1 else 'files'} beside {out} ({span})?"
+                " Upload one file per week."
+            )
         self.app.push_screen(ConfirmExport(question), self._confirmed)
 
     def _confirmed(self, yes: bool | None) -> None:
@@ -424,14 +525,27 @@ class ExportScreen(ModalScreen[str | None]):
         self.query_one("#export-go", Button).disabled = True
         self.query_one("#export-summary", Static).update(Content(f"Writing {out}…"))
         overwrite = self.query_one("#export-overwrite", Checkbox).value
-        self._write(plan, out, self._batch_size(), overwrite)
+        weekly = self.weekly if self._weekly_files() else None
+        self._write(plan, out, self._batch_size(), overwrite, weekly)
 
     @work(thread=True, exclusive=True, group="export-write", exit_on_error=False)
-    def _write(self, plan: ExportPlan, out: Path, batch: int | None, overwrite: bool) -> None:
+    def _write(
+        self,
+        plan: ExportPlan,
+        out: Path,
+        batch: int | None,
+        overwrite: bool,
+        weekly: WeeklyPlan | None = None,
+    ) -> None:
         try:
             store = Store.open(self.data_dir)
             try:
-                written = run_export(store, self.deck, plan, out, batch_size=batch, force=overwrite)
+                if weekly is not None:
+                    written = run_weekly_export(store, self.deck, weekly, out, force=overwrite)
+                else:
+                    written = run_export(
+                        store, self.deck, plan, out, batch_size=batch, force=overwrite
+                    )
             finally:
                 store.close()
         except NotRecorded as exc:
