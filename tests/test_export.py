@@ -336,7 +336,7 @@ def test_full_has_every_field(data: Path, out_dir: Path) -> None:
     assert got["Labels"] == "Navy people"
     assert got["Invitation Note"] == "Hello Grace"
     assert got["Notes"] == "src note"
-    assert got["Flags"] == "invalid_email; connected; phone_unparsed"
+    assert got["Flags"] == "invalid_email; connected; phone_unparsed; no_profile"
     assert got["Decided At"] == "2025-01-02T03:04:05+00:00"
     assert got["Sources"] == "people.csv:2"
     assert got["Connected On"] == "2024-02-02"

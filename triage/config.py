@@ -3,6 +3,7 @@
 ```toml
 note_limit = 200        # characters allowed in an invitation note
 weekly_budget = 100     # invitations per week before export warns
+relock_days = 21        # days LinkedIn refuses a new invitation after a withdrawal
 theme = "textual-dark"
 
 [keymap]                # binding id = keys, e.g. remap invite to "y"
@@ -31,6 +32,7 @@ class ConfigError(Exception):
 class Config:
     note_limit: int = 200
     weekly_budget: int = 100
+    relock_days: int = 21
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
@@ -38,7 +40,7 @@ class Config:
     warnings: list[str] = field(default_factory=list)
 
 
-SETTINGS = ("note_limit", "weekly_budget", "theme", "keymap")
+SETTINGS = ("note_limit", "weekly_budget", "relock_days", "theme", "keymap")
 
 
 def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
@@ -76,7 +78,7 @@ def load_config(path: Path | None = None) -> Config:
             cfg.warnings.append(
                 f"{path}: unknown setting '{name}'{did_you_mean(name, SETTINGS)}; ignored"
             )
-    for name in ("note_limit", "weekly_budget"):
+    for name in ("note_limit", "weekly_budget", "relock_days"):
         if name in data:
             value = data[name]
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -93,3 +95,12 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f'{path}: [keymap] entries must look like "triage.invite" = "y"')
     cfg.keymap = dict(keymap)
     return cfg
+
+
+def relock_days_or_none() -> int | None:
+    """The configured ``relock_days``; None when the config cannot be read
+    (the commands that only report then keep the one used last)."""
+    try:
+        return load_config().relock_days
+    except ConfigError:
+        return None

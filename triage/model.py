@@ -173,9 +173,10 @@ class Deck:
 
 
 # Flags that keep a person out of a LinkedIn upload: nobody to send it to
-# (no valid email), or nothing to send (already connected, already invited).
+# (no valid email), or nothing to send (already connected, already invited,
+# an invitation pending or withdrawn lately: LinkedIn refuses a new one).
 # The default walk is the people with none of them.
-UPLOAD_BLOCKERS = ("no_email", "connected", "invited")
+UPLOAD_BLOCKERS = ("no_email", "connected", "invited", "pending", "locked")
 UPLOAD_BLOCKED = sum(FLAG_BITS[f] for f in UPLOAD_BLOCKERS)
 
 # The walk's reach: everyone (""), the people an upload can invite, or the

@@ -311,6 +311,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     with open_store(args, create=False) as store:
         deck = open_deck(store, args)
+        if deck.kind == "address_book":
+            from triage.config import relock_days_or_none
+            from triage.store.network import ensure_current
+
+            ensure_current(store, relock_days_or_none())
         weeks: list[Week] = []
         if deck.kind == "recovery":
             st = store.status(deck)

@@ -32,7 +32,7 @@ The settings file to read instead of the default one.
 The decks: one SQLite database, created private (mode 0600).
 .TP
 .I ~/.config/triage/config.toml
-Settings: note_limit, weekly_budget, theme and a [keymap] table that moves
+Settings: note_limit, weekly_budget, relock_days, theme and a [keymap] table that moves
 any key by its binding id.
 .PP
 \fBtriage config\fR prints the folders in use on this machine.

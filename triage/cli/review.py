@@ -46,6 +46,11 @@ def review(store: Store, deck: Deck, *, order: str, meet: int | None = None) -> 
                 "review needs a terminal: its standard input is a file, a pipe or closed"
                 " (use `triage status` or `triage export` in scripts)"
             )
+        if deck.kind == "address_book":
+            # Who is connected, pending or locked, as every deck now says.
+            from triage.store.network import ensure_current
+
+            ensure_current(store, config.relock_days)
         store.prepare_order(deck, order)
         # The first card is looked up on a thread while Textual is imported;
         # the store is left to that thread until the screen (or the finally

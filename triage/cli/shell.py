@@ -186,6 +186,7 @@ def config_report(data_dir: Path, data_from: str, *, as_json: bool) -> tuple[str
         settings = {
             "note_limit": cfg.note_limit,
             "weekly_budget": cfg.weekly_budget,
+            "relock_days": cfg.relock_days,
             "theme": cfg.theme,
             "keymap": keymap,
         }

@@ -9,9 +9,15 @@ undecided or skipped person: the only query asks for ``decision = 'invite'``.
 Choices a user would ask about:
 
 - ``linkedin`` leaves out people without a valid email (an upload matches on
-  email) and people already connected; both are counted, never silently
-  dropped.  Other formats are for the user's own address book and hold every
-  invited person.
+  email), people already connected, already invited (an Invitations.csv of
+  the deck), with an invitation still pending or withdrawn lately (locked
+  until LinkedIn allows a new one), as every deck of the database says
+  (:mod:`triage.store.network`); each kind is counted with its own line,
+  never silently dropped.  A person who only shares a name with someone
+  LinkedIn knows stays in the file, with a warning that names a few; so do
+  people without a known LinkedIn profile, with a line saying what LinkedIn
+  sends them (an invitation to join, in the user's name).  Other formats are
+  for the user's own address book and hold every invited person.
 - The weekly-budget warning is about LinkedIn invitations, so it is given for
   the ``linkedin`` format only.
 - What each format's cells and files hold (the formula guard, BOMs, labels
@@ -36,6 +42,7 @@ from triage.export.formats import Writer, make_writer
 from triage.gcpause import gc_paused
 from triage.model import Contact, Deck, Email
 from triage.store import Store
+from triage.store.network import Mark, ensure_current, marks_of
 from triage.vocab import EXPORT_FORMATS
 
 FORMATS: Final = tuple(EXPORT_FORMATS)
@@ -45,6 +52,16 @@ PREVIEW: Final = 5
 
 NO_EMAIL: Final = "no usable email"
 CONNECTED: Final = "already connected"
+INVITED: Final = "already invited"
+PENDING: Final = "invitation pending"
+LOCKED: Final = "withdrawn lately"
+# People an upload must not invite, the strongest reason first.
+_BLOCKERS: Final = (
+    ("connected", CONNECTED),
+    ("locked", LOCKED),
+    ("pending", PENDING),
+    ("invited", INVITED),
+)
 
 
 class ExportError(Exception):
@@ -76,13 +93,16 @@ class Invited:
     deck_tags: list[str]
     upload_only: bool = False
     tagged: bool = True
+    # Why people carry a network flag (triage.store.network), by contact id.
+    marks: dict[int, Mark] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)
 class Exclusion:
     contact_id: int
     name: str
-    reason: str  # NO_EMAIL or CONNECTED
+    reason: str  # NO_EMAIL, CONNECTED, INVITED, PENDING or LOCKED
+    until: str = ""  # LOCKED: the first day LinkedIn allows a new invitation
 
 
 @dataclass(slots=True)
@@ -97,6 +117,10 @@ class ExportPlan:
     excluded: list[Exclusion] = field(default_factory=list)
     role_addresses: list[Contact] = field(default_factory=list)
     budget: int = DEFAULT_BUDGET
+    # In the file: people who share only a name with someone LinkedIn knows,
+    # and how many people have no known LinkedIn profile.
+    name_matches: list[Contact] = field(default_factory=list)
+    no_profile: int = 0
 
     @property
     def count(self) -> int:
@@ -121,6 +145,16 @@ class ExportPlan:
         for reason, one, many in (
             (NO_EMAIL, "has no usable email", "have no usable email"),
             (CONNECTED, "is already connected on LinkedIn", "are already connected on LinkedIn"),
+            (
+                INVITED,
+                "was already invited (Invitations.csv)",
+                "were already invited (Invitations.csv)",
+            ),
+            (
+                PENDING,
+                "has an invitation still pending on LinkedIn",
+                "have an invitation still pending on LinkedIn",
+            ),
         ):
             n = len(self.excluded_for(reason))
             if n:
@@ -128,6 +162,20 @@ class ExportPlan:
                     f"{_people(n)} {one if n == 1 else many} and"
                     f" {'was' if n == 1 else 'were'} left out; see them with {how_to_see}"
                 )
+        locked = self.excluded_for(LOCKED)
+        if locked:
+            n = len(locked)
+            days = sorted(e.until for e in locked if e.until)
+            line = (
+                f"{_people(n)} had an invitation withdrawn lately and"
+                f" {'was' if n == 1 else 'were'} left out"
+            )
+            if days:
+                line += f"; LinkedIn allows inviting {'them' if n > 1 else 'this person'} again"
+                line += f" from {days[0]}"
+                if days[-1] != days[0]:
+                    line += f" (the last on {days[-1]})"
+            out.append(line)
         n = len(self.role_addresses)
         if n:
             examples = ", ".join(f"{c.name} <{c.primary_email}>" for c in self.role_addresses[:3])
@@ -136,6 +184,21 @@ class ExportPlan:
                 f"{_people(n)} {'has' if n == 1 else 'have'} a role address rather than a"
                 f" personal one ({examples}{more}); {'it stays' if n == 1 else 'they stay'}"
                 " in the file"
+            )
+        n = len(self.name_matches)
+        if n:
+            names = ", ".join(c.name for c in self.name_matches[:3])
+            more = f" and {n - 3:,} more" if n > 3 else ""
+            out.append(
+                f"{_people(n)} {'shares' if n == 1 else 'share'} only a name with someone"
+                f" LinkedIn knows ({names}{more}); check {'it is' if n == 1 else 'they are'}"
+                f" not the same person: {'it stays' if n == 1 else 'they stay'} in the file"
+            )
+        if self.no_profile:
+            out.append(
+                f"{self.no_profile:,} of the {self.count:,} people in the file have no known"
+                " LinkedIn profile: LinkedIn will email them an invitation to join LinkedIn"
+                " in your name"
             )
         return out
 
@@ -159,19 +222,28 @@ class ExportPlan:
 
 
 def load_invited(
-    store: Store, deck: Deck, *, upload_only: bool = False, tags: bool = True
+    store: Store,
+    deck: Deck,
+    *,
+    upload_only: bool = False,
+    tags: bool = True,
+    relock_days: int | None = None,
 ) -> Invited:
     """Every invited person of ``deck``, oldest decision first (``decided_at, id``),
     from a database that passes ``quick_check`` (:meth:`Store.verified`, which
     checks while the people are read).  ``upload_only``: read only what a
-    ``linkedin`` file holds; ``tags``: read the people's tags too.
+    ``linkedin`` file holds; ``tags``: read the people's tags too.  The
+    network flags are brought up to date first (``relock_days``: the
+    configured lock; None keeps the one used last).
 
     The cyclic garbage collector is paused while the objects are built: with
     100,000 people its repeated full passes cost more than the reading itself
     (2-3x slower without the pause in bench/bench_export.py)."""
+    ensure_current(store, relock_days)
     with store.verified(), gc_paused():
         people = store.invited(deck.id, upload_only=upload_only, tags=tags)
-    return Invited(deck, people, store.deck_tags(deck.id), upload_only, tags)
+    marks = marks_of(store, deck.id)
+    return Invited(deck, people, store.deck_tags(deck.id), upload_only, tags, marks)
 
 
 def build_plan(
@@ -200,16 +272,23 @@ def build_plan(
     plan = ExportPlan(invited.deck, fmt, asked, selected, len(selected), budget=budget)
     if fmt == "linkedin":
         keep: list[Contact] = []
+        marks = invited.marks
         for c in selected:
             email = primary(c)
-            if c.has("connected"):
-                plan.excluded.append(Exclusion(c.id, c.name, CONNECTED))
+            reason = next((why for flag, why in _BLOCKERS if c.has(flag)), None)
+            if reason is not None:
+                mark = marks.get(c.id) if reason == LOCKED else None
+                plan.excluded.append(Exclusion(c.id, c.name, reason, mark.until if mark else ""))
             elif email is None:
                 plan.excluded.append(Exclusion(c.id, c.name, NO_EMAIL))
             else:
                 keep.append(c)
                 if email.role:
                     plan.role_addresses.append(c)
+                if c.has("name_match"):
+                    plan.name_matches.append(c)
+                if c.has("no_profile"):
+                    plan.no_profile += 1
         plan.people = keep
     return plan
 
@@ -221,6 +300,7 @@ def plan_export(
     tags: Iterable[str] = (),
     *,
     budget: int = DEFAULT_BUDGET,
+    relock_days: int | None = None,
 ) -> ExportPlan:
     """What exporting ``deck`` in ``fmt`` narrowed by ``tags`` would write
     (reading only what that needs: a ``linkedin`` file is names and emails,
@@ -228,7 +308,11 @@ def plan_export(
     tags = tuple(tags)
     upload = fmt == "linkedin"  # no tags in the file: read them only to narrow by them
     invited = load_invited(
-        store, deck, upload_only=upload, tags=not upload or any(t.strip() for t in tags)
+        store,
+        deck,
+        upload_only=upload,
+        tags=not upload or any(t.strip() for t in tags),
+        relock_days=relock_days,
     )
     return build_plan(invited, fmt, tags, budget=budget)
 

@@ -209,6 +209,7 @@ _CONNECTED = FLAG_BITS["connected"]
 _INVITED = FLAG_BITS["invited"]
 _NAME_GUESSED = FLAG_BITS["name_guessed"]
 _PHONE_UNPARSED = FLAG_BITS["phone_unparsed"]
+_NO_PROFILE = FLAG_BITS["no_profile"]
 
 
 class Normalizer:
@@ -262,6 +263,8 @@ class Normalizer:
         invited_on = record.invited_on and _one_line(record.invited_on, NAME_LIMIT)
         if invited_on:
             flags |= _INVITED
+        if not record.profile_url:
+            flags |= _NO_PROFILE
         labels: list[str] = []
         for label in record.labels:
             label = _clip(label, NAME_LIMIT)

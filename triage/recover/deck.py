@@ -88,7 +88,8 @@ def recover(store: Store, deck_name: str, paths: Sequence[Path], *, region: str)
     files = read_export(paths, known)
     connected = files.connected or Connected(known)
     people = [invitation_contact(inv) for inv in files.pending]
+    rows = [(c.name, c.profile_url, c.email, c.connected_on) for c in files.read_connections]
     built = recovery.build(
-        deck_name, region, people, lambda name, url: bool(connected.match(name, url))
+        deck_name, region, people, lambda name, url: bool(connected.match(name, url)), rows
     )
     return RecoverReport(files, built)

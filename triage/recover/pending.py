@@ -85,6 +85,8 @@ class Invitation:
 class Connection:
     name: str
     profile_url: str = ""
+    email: str = ""
+    connected_on: str = ""
 
 
 @dataclass(slots=True)
@@ -99,6 +101,8 @@ class PendingReport:
     accepted_by_name: int = 0
     repeated: int = 0  # the same person invited again: the newest row counts
     connections: int = 0
+    # The people of the Connections.csv files read (not those known before).
+    read_connections: list[Connection] = field(default_factory=list)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     connected: Connected | None = None
 
@@ -174,7 +178,8 @@ def read_connections(path: Path) -> tuple[list[Connection], list[Problem]]:
 
 def _connection(rec: RawRecord) -> Connection:
     name = " ".join(p for p in (rec.given, rec.family) if p) or rec.full_name
-    return Connection(name, rec.profile_url)
+    email = rec.emails[0] if rec.emails else ""
+    return Connection(name, rec.profile_url, email, rec.connected_on)
 
 
 def sniff(path: Path) -> str:
@@ -259,6 +264,7 @@ def read_export(paths: Iterable[Path], known: Iterable[Connection] = ()) -> Pend
     already connected according to other decks)."""
     invitations: list[Invitation] = []
     connections: list[Connection] = list(known)
+    read: list[Connection] = []
     problems: list[tuple[str, Problem]] = []
     incoming = 0
     seen_invitations = False
@@ -271,6 +277,7 @@ def read_export(paths: Iterable[Path], known: Iterable[Connection] = ()) -> Pend
         else:
             people, bad = read_connections(path)
             connections += people
+            read += people
         problems += [(path.name, p) for p in bad]
     if not seen_invitations:
         raise RecoverError(
@@ -280,4 +287,5 @@ def read_export(paths: Iterable[Path], known: Iterable[Connection] = ()) -> Pend
     report = pending_invitations(invitations, connections)
     report.incoming = incoming
     report.problems = problems
+    report.read_connections = read
     return report

@@ -35,7 +35,7 @@ from triage.model import (
     DeckStatus,
     WalkFilter,
 )
-from triage.store import bulk, tagsets
+from triage.store import bulk, network, tagsets
 from triage.store.codec import (
     CONTACT_COLUMNS,
     INSERT_SQL,
@@ -254,6 +254,7 @@ class Store:
     def delete_deck(self, deck: Deck) -> None:
         with self.transaction():
             self.conn.execute("DELETE FROM decks WHERE id = ?", (deck.id,))
+            network.mark_dirty(self.conn)  # its facts are gone
         self._counts.pop(deck.id, None)
         self._blocked.pop(deck.id, None)
 
@@ -842,8 +843,9 @@ class Store:
             "UPDATE imports SET report = ? WHERE id = ?",
             (json.dumps(report, ensure_ascii=False), import_id),
         )
-        self._counts.pop(deck_id, None)
-        self._blocked.pop(deck_id, None)
+        # What the import says about LinkedIn reaches every deck, with it.
+        network.sync(self.conn)
+        self.forget_counts()
 
     # -- counts and status -------------------------------------------------------
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from triage.model import FLAG_BITS, SKIP, Contact, Deck
+from triage.store import network
 from triage.store.codec import INSERT_SQL, UPDATE_SQL, data_columns, insert_row
 
 if TYPE_CHECKING:
@@ -82,7 +83,10 @@ def count_withdrawn(conn: sqlite3.Connection, deck_id: int) -> int:
 
 
 def restore_withdrawn(conn: sqlite3.Connection, deck_id: int, contact_id: int, at: str) -> None:
-    """Put a stamp back as it was ('' : none), inside the caller's transaction."""
+    """Put a stamp back as it was ('' : none), inside the caller's transaction.
+    A stamp locks the person in every address-book deck: their network flags
+    are worked out again."""
+    network.mark_dirty(conn)
     if at:
         conn.execute(
             "INSERT OR REPLACE INTO withdrawals (contact_id, deck_id, at) VALUES (?, ?, ?)",
@@ -107,11 +111,15 @@ class Recovery:
         region: str,
         people: Sequence[Contact],
         accepted: Callable[[str, str], bool],
+        connections: Sequence[tuple[str, str, str, str]] = (),
     ) -> Built:
         """Create or update the recovery deck ``name`` in one transaction:
         ``people`` (keyed) are added or updated, decisions kept; the contacts
         already there for whom ``accepted(name, profile_url)`` holds are
-        taken out (they are connections now)."""
+        taken out (they are connections now).  ``connections``: the
+        Connections.csv rows read for it (name, profile URL, email, connected
+        on), kept in place of the deck's earlier ones; the network flags of
+        every address-book deck follow in the same transaction."""
         store, conn = self.store, self.conn
         with store.transaction():
             deck = store.deck(name) or store.create_deck(name, region, RECOVERY)
@@ -143,6 +151,14 @@ class Recovery:
             conn.executemany("DELETE FROM contacts WHERE id = ?", ((i,) for i in gone))
             built.removed = len(gone)
             conn.execute("UPDATE decks SET stale_orders = ? WHERE id = ?", (_LAZY_ORDERS, deck.id))
+            if connections:
+                conn.execute("DELETE FROM connections WHERE deck_id = ?", (deck.id,))
+                conn.executemany(
+                    "INSERT INTO connections (deck_id, name, profile_url, email, connected_on)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    ((deck.id, *row) for row in connections),
+                )
+            network.sync(conn)
         store.forget_counts()
         return built
 

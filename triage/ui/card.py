@@ -27,7 +27,9 @@ from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import Static
 
-from triage.model import Contact
+from triage.model import FLAG_BITS, Contact
+from triage.store import Store
+from triage.store.network import Mark, mark_of
 from triage.ui import words
 from triage.ui.renderables import (
     RowVisual,
@@ -36,6 +38,7 @@ from triage.ui.renderables import (
     background,
     first_line,
 )
+from triage.vocab import FLAG_LABELS
 
 # (row id, label) in the order the card shows them.
 ROWS: tuple[tuple[str, str], ...] = (
@@ -54,6 +57,36 @@ ROWS: tuple[tuple[str, str], ...] = (
 )
 # Rows whose value has a style of its own (a component class card--<row>).
 STYLED_VALUES = ("flags", "note", "decision")
+
+NO_PROFILE = "No LinkedIn profile known: an upload would invite them to join LinkedIn"
+# Flags whose reason is a sentence in network_marks (connected only when the
+# person's own row has no connection date: another deck said it).
+_MARKED = FLAG_BITS["pending"] | FLAG_BITS["locked"] | FLAG_BITS["name_match"]
+
+
+def network_lines(c: Contact, mark: Mark | None) -> tuple[list[str], list[str]]:
+    """(the LinkedIn row, the Flags row): the profile URL, the one learnt
+    from another deck or the warning that there is none; the flags, a
+    network flag said by its reason (which deck, since or until when)."""
+    if c.profile_url:
+        profile = [c.profile_url]
+    elif mark is not None and mark.profile:
+        profile = [mark.profile]
+    elif c.has("no_profile"):
+        profile = [NO_PROFILE]
+    else:
+        profile = []
+    flags = [p for p in words.flag_phrases(c) if p != FLAG_LABELS["no_profile"]]
+    if mark is not None and mark.sentence:
+        said = "already connected" if mark.state == "connected" else FLAG_LABELS[mark.state]
+        flags = [mark.sentence if p == said else p for p in flags]
+    return profile, flags
+
+
+def needs_mark(c: Contact) -> bool:
+    """Whether the card must read the person's network mark: only when a
+    flag came from another row (one small query, not on every card)."""
+    return bool(c.flags & _MARKED or (c.has("connected") and not c.connected_on))
 
 
 def set_text(static: Static, content: Content) -> None:
@@ -261,13 +294,19 @@ class ContactCard(Vertical):
         if empty is not None:
             empty.display = False
         decision = words.decision_phrase(c)
+        mark = None
+        if needs_mark(c):
+            store = getattr(self.app, "store", None)
+            if isinstance(store, Store):
+                mark = mark_of(store, c.id)
+        profile, flags = network_lines(c, mark)
         values: dict[str, list[str]] = {
             "email": words.email_lines(c),
             "phone": words.phone_lines(c),
-            "profile": [c.profile_url] if c.profile_url else [],
+            "profile": profile,
             "website": [c.website] if c.website else [],
             "city": [c.city] if c.city else [],
-            "flags": words.flag_phrases(c),
+            "flags": flags,
             "notes": c.notes.splitlines() if c.notes.strip() else [],
             "labels": [", ".join(c.labels)] if c.labels else [],
             "tags": [", ".join(c.tags)] if c.tags else [],
