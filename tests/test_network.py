@@ -453,21 +453,24 @@ def test_an_upload_makes_the_same_person_pending_in_other_decks(
     files = tmp_path / "files"
     run("import", str(google(files / "a.csv", BOOK[3:4])), "--deck", "A")
     run("import", str(google(files / "b.csv", BOOK[3:4])), "--deck", "B")
-    store = Store.open(data_dir)
-    try:
-        a = store.deck("A")
-        assert a is not None
-        dan = next(store.iter_contacts(a.id))
-        with store.transaction():  # as the upload export records it
-            store.conn.execute(
-                "UPDATE contacts SET uploaded_at = '2026-11-30T10:00:00+00:00' WHERE id = ?",
-                (dan.id,),
-            )
-            store.conn.execute("UPDATE meta SET value = '1' WHERE key = 'network_dirty'")
-    finally:
-        store.close()
+    invite_everyone(data_dir, "A")
+    # Another format is the user's own address book: nobody is invited by it.
+    done = run("export", "--deck", "A", "-o", str(tmp_path / "a.vcf"), "--format", "vcard")
+    assert done.returncode == 0, done.stderr
+    assert status(run, "B")["flags"]["pending"] == 0
+    proc = run("export", "--deck", "A", "-o", str(tmp_path / "upload.csv"))
+    assert proc.returncode == 0, proc.stderr
     assert status(run, "A")["flags"]["pending"] == 0  # its own upload: its deck knows
     assert flags_of(data_dir, "B")["pending"] == {"Dan Free"}
+    store = Store.open(data_dir)
+    try:
+        deck = store.deck("B")
+        assert deck is not None
+        mark = mark_of(store, next(store.iter_contacts(deck.id)).id)
+        assert mark is not None and mark.sentence.startswith("in a LinkedIn upload file on ")
+        assert mark.sentence.endswith("(deck 'A'): an invitation is likely pending")
+    finally:
+        store.close()
 
 
 # -- the window -----------------------------------------------------------------------------

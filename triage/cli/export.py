@@ -33,6 +33,7 @@ from triage.export.plan import ExportError, ExportPlan, plan_export
 from triage.export.run import NotRecorded, Written, run_export
 from triage.model import Deck
 from triage.store import Store
+from triage.store.network import ensure_current
 
 
 def export_command(store: Store, deck: Deck, args: argparse.Namespace) -> int:
@@ -49,9 +50,12 @@ def export_command(store: Store, deck: Deck, args: argparse.Namespace) -> int:
         _check_per_week(fmt, batch_size, to_stdout)
     new = bool(args.new) or per_week is not None
     try:
-        budget = load_config().weekly_budget
+        config = load_config()
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    budget = config.weekly_budget
+    # Who is connected, pending or locked, with the configured lock length.
+    ensure_current(store, config.relock_days)
     left_out = ""
     try:
         if new:

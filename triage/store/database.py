@@ -993,6 +993,8 @@ class Store:
                 "INSERT INTO exports (deck_id, at, path, format, count) VALUES (?, ?, ?, ?, ?)",
                 (deck_id, at, path, fmt, len(contact_ids)),
             )
+            if sent:  # an upload invites them: pending wherever else they are
+                network.mark_dirty(self.conn)
 
     def exported_ids(self, deck_id: int) -> set[int]:
         """The invited people an earlier export wrote (``export --new`` leaves them out)."""
