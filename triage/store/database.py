@@ -905,9 +905,10 @@ class Store:
 
     def blocked(self, deck_id: int) -> int:
         """How many people of the deck an upload cannot invite (no usable
-        email, already connected or invited): outside the default walk.
+        email, already connected, invited, pending or locked): outside the
+        default walk.
         Counted on the covering (deck, rank, flags) index, then kept until an
-        import (only imports change flags)."""
+        import or a network pass (they change flags; both forget the counts)."""
         n = self._blocked.get(deck_id)
         if n is None:
             (n,) = self.conn.execute(
