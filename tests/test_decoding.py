@@ -250,6 +250,43 @@ def test_forced_encoding(tmp_path: Path) -> None:
     assert read_all(bom)[0][0] == "Name\n"
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_forced_code_page_reads_a_vcard_value_that_is_also_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    """郑 英 in GB18030 (D6 A3 20 D3 A2) is also valid UTF-8 (֣ Ӣ): with
+    --encoding gb18030 the user's code page reads it, in one process or in
+    the parallel pipeline."""
+    import triage.ingest.run as importing
+    from triage.ingest.run import run_import
+    from triage.store import Store
+
+    cards = b"".join(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:"
+        + name.encode("gb18030")
+        + f"\r\nEMAIL:p{i}@example.com\r\nEND:VCARD\r\n".encode()
+        for i, name in enumerate(["郑 英", "王 伟"] * 150)
+    )
+    path = write(tmp_path, cards, "cards.vcf")
+    if parallel:
+        monkeypatch.setattr(importing, "_PARALLEL_BYTES", 0)
+        monkeypatch.setattr(importing, "_MIN_CHUNK", 500)
+        monkeypatch.setattr(importing, "_MAX_CHUNK", 500)
+        monkeypatch.setattr(importing, "_worker_count", lambda: 2)
+    else:
+        monkeypatch.setattr(importing, "_PARALLEL_BYTES", 1 << 62)
+    store = Store.open(tmp_path / "data")
+    try:
+        report = run_import(store, "d", [path], region="US", encoding="gb18030")
+        deck = store.deck("d")
+        assert deck is not None
+        names = {c.name for c in store.iter_contacts(deck.id)}
+    finally:
+        store.close()
+    assert report.files[0].encoding == "gb18030"
+    assert names == {"郑 英", "王 伟"}
+
+
 @pytest.mark.parametrize("name", ["klingon", "rot13", "hex", "idna", ""])
 def test_unknown_or_unusable_codec_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(LookupError):

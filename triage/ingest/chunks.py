@@ -53,6 +53,7 @@ class Layout:
     delimiter: str = ","
     mapping: dict[str, str] | None = None
     charset: str = ""  # vCard: the file's code page when its lines are raw bytes
+    utf8_first: bool = True  # vCard: False when that code page is the user's --encoding
 
     @property
     def is_vcard(self) -> bool:
@@ -104,7 +105,8 @@ class Chunker:
         self._stream = open_lines(path, encoding)
         try:
             if format == "vcard":
-                self.layout = Layout(format, charset=encoding.name if encoding.raw else "")
+                charset = encoding.name if encoding.raw else ""
+                self.layout = Layout(format, charset=charset, utf8_first=not encoding.forced)
             else:
                 table: Table = _table_module(format).read_header(self._stream)
                 self.layout = Layout(format, tuple(table.header), table.delimiter, mapping)
@@ -213,7 +215,11 @@ class ChunkParser:
             from triage.ingest.formats.vcard import CardState, read_cards
 
             state = CardState()
-            items = list(read_cards(chunk.lines(), state, chunk.first, self.layout.charset))
+            items = list(
+                read_cards(
+                    chunk.lines(), state, chunk.first, self.layout.charset, self.layout.utf8_first
+                )
+            )
             if chunk.last:
                 items.extend(state.unterminated())
             return ChunkResult(items, chunk.last or not state.in_card, state.seen_card)
@@ -239,7 +245,7 @@ def read_rest(
         from triage.ingest.formats.vcard import NO_CARD, CardState, read_cards
 
         state = CardState(seen_card=seen_card)
-        yield from read_cards(lines, state, first_line, layout.charset)
+        yield from read_cards(lines, state, first_line, layout.charset, layout.utf8_first)
         yield from state.unterminated()
         if not state.seen_card:
             raise FormatError(NO_CARD)

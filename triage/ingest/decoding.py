@@ -19,7 +19,7 @@ import codecs
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -92,11 +92,15 @@ class Encoding:
     reader that decodes each value itself: a vCard property may declare its
     own ``CHARSET=``, and a Shift_JIS trail byte can be a backslash, so the
     bytes must be decoded before escapes are read.
+
+    ``forced`` is the user's ``--encoding``: a raw value is then read in the
+    file's code page even when its bytes would also read as UTF-8.
     """
 
     name: str
     skip: int = 0
     raw: bool = False
+    forced: bool = field(default=False, compare=False)
 
     @property
     def stream(self) -> str:
@@ -175,7 +179,7 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
         first = fh.read(SNIFF)
     bom = sniff_bom(first)
     if forced is not None:
-        return _forced(codec_name(forced), bom)
+        return replace(_forced(codec_name(forced), bom), forced=True)
     if bom is not None:
         return bom
     utf16 = sniff_utf16(first)

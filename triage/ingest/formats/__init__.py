@@ -206,7 +206,7 @@ def open_file(
         from triage.ingest.formats import vcard
 
         codec = replace(codec, raw=True)
-        parser = partial(vcard.parse, charset=codec.name)
+        parser = partial(vcard.parse, charset=codec.name, utf8_first=not codec.forced)
 
     lines = open_lines(path, codec)
     try:

@@ -79,26 +79,36 @@ _Prop = tuple[str, str, int]
 
 
 def parse(
-    lines: Iterable[str], *, mapping: dict[str, str] | None = None, charset: str = ""
+    lines: Iterable[str],
+    *,
+    mapping: dict[str, str] | None = None,
+    charset: str = "",
+    utf8_first: bool = True,
 ) -> Iterator[RawRecord | Problem]:
     """Yield one RawRecord per card, or a Problem for a card that cannot be used.
 
     ``lines`` iterate like a text file opened with ``newline=""``: each item is
     one physical line and keeps its own line ending.  ``mapping`` is ignored.
     ``charset`` is the file's code page when the lines are raw bytes (see the
-    module docstring), else "".  Raises FormatError only when the input holds
-    no ``BEGIN:VCARD`` at all.
+    module docstring), else ""; ``utf8_first=False`` when the user named it
+    (``--encoding``), so a value is read in it even when it would also read
+    as UTF-8.  Raises FormatError only when the input holds no
+    ``BEGIN:VCARD`` at all.
     """
     del mapping  # vCard has fixed property names
     state = CardState()
-    yield from read_cards(lines, state, charset=charset)
+    yield from read_cards(lines, state, charset=charset, utf8_first=utf8_first)
     yield from state.unterminated()
     if not state.seen_card:
         raise FormatError(NO_CARD)
 
 
 def read_cards(
-    lines: Iterable[str], state: CardState, first_line: int = 1, charset: str = ""
+    lines: Iterable[str],
+    state: CardState,
+    first_line: int = 1,
+    charset: str = "",
+    utf8_first: bool = True,
 ) -> Iterator[RawRecord | Problem]:
     """The cards of ``lines`` (numbered from ``first_line``), which start
     between cards.  A card still open at the end is left in ``state``: the
@@ -201,13 +211,13 @@ def read_cards(
         ):
             if name == "END":
                 if outer:  # an inner card ends: a person only when it names one
-                    for item in _build(begin_line, props, version, charset):
+                    for item in _build(begin_line, props, version, charset, utf8_first):
                         if isinstance(item, RawRecord):
                             yield item
                     begin_line, props, version = outer.pop()
                 else:
                     in_card = False
-                    yield from _build(begin_line, props, version, charset)
+                    yield from _build(begin_line, props, version, charset, utf8_first)
             elif len(outer) < _MAX_DEPTH:  # a card inside this one
                 outer.append((begin_line, props, version))
                 begin_line, props, version = lineno, [], ""
@@ -375,13 +385,16 @@ def _decode(value: str, encoding: str, charset: str) -> str:
         return data.decode("latin-1")
 
 
-def _decode_raw(value: str, encoding: str, charset: str, file_charset: str) -> str:
+def _decode_raw(
+    value: str, encoding: str, charset: str, file_charset: str, utf8_first: bool = True
+) -> str:
     """A value of a raw line (one character per byte) to text.
 
     The bytes (after quoted-printable or base64) are read with the declared
-    charset, else as UTF-8, else in the file's code page; the first that
-    reads them without error wins, and the file's code page with
-    replacement characters is the last resort.
+    charset, else as UTF-8, else in the file's code page (``utf8_first=False``:
+    the code page before UTF-8); the first that reads them without error
+    wins, and the file's code page with replacement characters is the last
+    resort.
     """
     data = value.encode("latin-1", "replace")
     try:
@@ -394,7 +407,8 @@ def _decode_raw(value: str, encoding: str, charset: str, file_charset: str) -> s
     if data.isascii():
         return data.decode("ascii")
     declared = _codec(charset)
-    for codec in (declared, "utf-8", file_charset):
+    order = ("utf-8", file_charset) if utf8_first else (file_charset, "utf-8")
+    for codec in (declared, *order):
         if codec is None:
             continue
         try:
@@ -472,12 +486,16 @@ def _ranked(found: list[tuple[int, str]], fold_case: bool) -> list[str]:
 # --------------------------------------------------------------------------- cards
 
 
-def _build(line: int, props: list[_Prop], version: str, charset: str) -> list[RawRecord | Problem]:
+def _build(
+    line: int, props: list[_Prop], version: str, charset: str, utf8_first: bool = True
+) -> list[RawRecord | Problem]:
     """The card's person (or why there is none), then the people its
     ``AGENT`` values hold."""
     agents: list[tuple[int, str]] = []
     try:
-        items: list[RawRecord | Problem] = [_build_card(line, props, version, charset, agents)]
+        items: list[RawRecord | Problem] = [
+            _build_card(line, props, version, charset, agents, utf8_first)
+        ]
     except Exception as exc:  # a safety net: one odd card must not stop the file
         items = [Problem(line, f"card could not be read ({type(exc).__name__})")]
     for agent_line, text in agents:
@@ -501,7 +519,12 @@ def _agent_people(line: int, text: str) -> list[RawRecord]:
 
 
 def _build_card(
-    line: int, props: list[_Prop], version: str, charset: str, agents: list[tuple[int, str]]
+    line: int,
+    props: list[_Prop],
+    version: str,
+    charset: str,
+    agents: list[tuple[int, str]],
+    utf8_first: bool = True,
 ) -> RawRecord | Problem:
     v21 = version.startswith("2")
     rec = RawRecord(line=line)
@@ -516,11 +539,11 @@ def _build_card(
         if params:
             encoding, declared, pref = _read_params(params)
             if charset:
-                value = _decode_raw(value, encoding, declared, charset)
+                value = _decode_raw(value, encoding, declared, charset, utf8_first)
             elif encoding:
                 value = _decode(value, encoding, declared)
         elif charset:
-            value = _decode_raw(value, "", "", charset)
+            value = _decode_raw(value, "", "", charset, utf8_first)
 
         if name == "AGENT":
             agents.append((prop_line, _unescape(value, v21).strip()))
