@@ -538,8 +538,9 @@ class Walk:
         """Skip every undecided card of the filter, in one transaction and
         one journal entry (``u`` undoes it in one step).  A decided card
         stays as it is; nothing is ever invited.  The walk stays on the card
-        shown while the filter holds it, else it goes back to the deck
-        kind's default walk at the next undecided card."""
+        shown while the filter holds it, else goes to the filter's next card;
+        a filter left empty (it held only undecided cards) gives way to the
+        deck kind's default walk, at its next undecided card."""
         self.refresh()
         refusal = self.bulk_skip_refusal()
         if refusal:
@@ -561,15 +562,19 @@ class Walk:
         c = store.contact(c.id)
         if self._filter.matches(c):
             return self._show(contact=c, message=message, summary=summary)
-        # The filter held only undecided cards: it is empty now.
-        self._filter = default_filter(self.kind)
-        nxt = store.next_undecided(deck_id, self._order, c.id, self._filter)
+        order = self._order
+        nxt = store.walk_step(deck_id, order, self._filter, c.id, +1)
         if nxt is None:
-            nxt = store.walk_first(deck_id, self._order, self._filter)
-        message += f" Back to the walk of '{filter_label(self._filter, self.kind)}'."
+            nxt = store.walk_first(deck_id, order, self._filter)
         if nxt is None:
-            self._filter = ALL
-            return self._show(contact=c, message=message, summary=summary)
+            # The filter held only undecided cards: it is empty now.
+            self._filter = default_filter(self.kind)
+            if store.walk_count(deck_id, self._filter) == 0:
+                self._filter = ALL
+            nxt = store.next_undecided(deck_id, order, c.id, self._filter)
+            if nxt is None:
+                nxt = store.walk_first(deck_id, order, self._filter) or c.id
+            message += f" Back to the walk of '{filter_label(self._filter, self.kind)}'."
         with store.transaction():
             store.set_cursor(deck_id, nxt)
         self._current = nxt
