@@ -131,7 +131,7 @@ def test_new_writes_only_people_never_exported(
     assert firsts(tmp_path / "week2.csv") == ["Cy", "Di"]
     assert proc.stdout.splitlines() == [
         f"Wrote 2 invited people to {tmp_path / 'week2.csv'} (linkedin format)",
-        "2 invited people exported before were left out (--new)",
+        "2 invited people uploaded before were left out (--new)",
     ]
     # Without --new, everyone invited, as before.
     ok(triage(data, env, "export", "--deck", DECK, "-o", tmp_path / "all.csv"))
@@ -156,7 +156,7 @@ def test_new_on_standard_output_reports_on_stderr(
         HEADER,
         ["Bob", "Baker", "bob@example.com"],
     ]
-    assert "1 invited person exported before was left out (--new)" in proc.stderr
+    assert "1 invited person uploaded before was left out (--new)" in proc.stderr
 
 
 def test_status_to_export_is_what_new_would_upload(
@@ -193,6 +193,28 @@ def test_status_to_export_is_what_new_would_upload(
     assert status(data, env)["to_export"] == 0
 
 
+def test_a_copy_in_another_format_does_not_stop_an_upload_of_the_new(
+    data: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A full export kept as a backup invites nobody: ``--new`` in the
+    LinkedIn format still writes those people; in the other formats it
+    leaves out whoever any earlier export wrote."""
+    import_people(data, env, tmp_path / "in", [ANN, BOB, CY])
+    invite(data, "Ann", "Bob")
+    ok(triage(data, env, "export", "--deck", DECK, "--format", "full", "-o", tmp_path / "b.csv"))
+    invite(data, "Cy")
+    proc = ok(triage(data, env, "export", "--deck", DECK, "--new", "-o", tmp_path / "up.csv"))
+    assert firsts(tmp_path / "up.csv") == ["Ann", "Bob", "Cy"]
+    assert "before" not in proc.stdout
+    again = ok(triage(data, env, "export", "--deck", DECK, "--new", "-o", tmp_path / "up2.csv"))
+    assert not (tmp_path / "up2.csv").exists()
+    assert "3 invited people uploaded before were left out (--new)" in again.stdout
+    out = tmp_path / "g.csv"
+    proc = ok(triage(data, env, "export", "--deck", DECK, "--new", "--format", "google", "-o", out))
+    assert not out.exists()
+    assert "3 invited people exported before were left out (--new)" in proc.stdout
+
+
 def test_only_a_linkedin_file_counts_as_sent(
     data: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -204,6 +226,7 @@ def test_only_a_linkedin_file_counts_as_sent(
     assert st["exported"] == 3
     assert st["sent"] == 0 and st["pending"] == 0 and st["acceptance_rate"] is None
     assert st["uploaded_this_week"] == 0
+    assert st["to_export"] == 3  # copies for the user's own address book invite nobody
     ok(triage(data, env, "export", "--deck", DECK, "-o", tmp_path / "up.csv"))
     st = status(data, env)
     assert st["sent"] == 3 and st["pending"] == 3 and st["accepted"] == 0
@@ -280,8 +303,9 @@ async def test_dialog_leaves_out_people_exported_before(
         await ready(pilot)
         new = app.dialog.query_one("#export-new", Checkbox)
         assert new.value  # ticked from the start
+        assert str(new.label) == "Only people not uploaded before"
         assert text(app, "#export-summary") == (
-            "2 people will be written: Bob Baker, Cy Cole. 1 exported before was left out."
+            "2 people will be written: Bob Baker, Cy Cole. 1 uploaded before was left out."
         )
         new.value = False
         await pilot.pause()

@@ -158,7 +158,7 @@ def test_week_files_oldest_decision_first(
     )
     assert firsts(tmp_path / f"more-{label(today, 2)}.csv") == ["Hal", "Ida"]
     assert f"the first file is for {label(today, 2)}" in proc.stdout
-    assert "7 invited people exported before were left out (--per-week)" in proc.stdout
+    assert "7 invited people uploaded before were left out (--per-week)" in proc.stdout
 
 
 def test_this_week_leaves_room_for_what_was_uploaded(
@@ -187,7 +187,7 @@ def test_this_week_leaves_room_for_what_was_uploaded(
         ["Gus"],
     ]
     assert "2 already uploaded" in proc.stdout
-    assert "2 invited people exported before were left out" in proc.stdout
+    assert "2 invited people uploaded before were left out" in proc.stdout
 
 
 def test_week_files_are_not_overwritten_without_force(
@@ -304,7 +304,7 @@ async def test_dialog_shows_the_plan_and_writes_week_files(
         assert app.dialog.query_one("#export-batch", Input).disabled
         summary = text(app, "#export-summary")
         assert summary.startswith("4 people will be written: Bob Baker, Cy Cole, Di Dunn, Ed")
-        assert "1 exported before was left out. 3 weekly files: upload one a week." in summary
+        assert "1 uploaded before was left out. 3 weekly files: upload one a week." in summary
         assert "budget" not in text(app, "#export-warnings")
         app.dialog.query_one("#export-path", Input).value = str(out)
         await pilot.pause()

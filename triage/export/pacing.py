@@ -72,8 +72,16 @@ class NewPlan:
         n = self.left_out
         people = "person" if n == 1 else "people"
         return (
-            f"{n:,} invited {people} exported before {'was' if n == 1 else 'were'} left out ({how})"
+            f"{n:,} invited {people} {before_word(self.plan.fmt)}"
+            f" {'was' if n == 1 else 'were'} left out ({how})"
         )
+
+
+def before_word(fmt: str) -> str:
+    """What ``--new`` leaves out in ``fmt``: for an upload, the people an
+    earlier upload file held (a copy in another format invited nobody); for
+    the other formats, the people any earlier export wrote."""
+    return "uploaded before" if fmt == UPLOAD_FORMAT else "exported before"
 
 
 def build_new_plan(
@@ -110,7 +118,8 @@ def plan_new_export(
     invited = load_invited(
         store, deck, upload_only=upload, tags=not upload or any(t.strip() for t in tags)
     )
-    return build_new_plan(invited, store.exported_ids(deck.id), fmt, tags, budget=budget)
+    before = store.exported_ids(deck.id, uploads=fmt == UPLOAD_FORMAT)
+    return build_new_plan(invited, before, fmt, tags, budget=budget)
 
 
 # --------------------------------------------------------------------------- weeks

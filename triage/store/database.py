@@ -997,9 +997,10 @@ class Store:
             if sent:  # an upload invites them: pending wherever else they are
                 network.mark_dirty(self.conn)
 
-    def exported_ids(self, deck_id: int) -> set[int]:
-        """The invited people an earlier export wrote (``export --new`` leaves them out)."""
-        return exported_ids(self.conn, deck_id)
+    def exported_ids(self, deck_id: int, *, uploads: bool = False) -> set[int]:
+        """The invited people an earlier export wrote, or with ``uploads`` an
+        earlier LinkedIn upload held (``export --new`` leaves them out)."""
+        return exported_ids(self.conn, deck_id, uploads=uploads)
 
     def uploads_since(self, since: str) -> list[str]:
         """The upload times from ``since`` on, every address-book deck

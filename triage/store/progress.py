@@ -34,7 +34,7 @@ class Progress:
     locked: int = 0
     exported: int = 0  # invited people in an earlier export, any format
     to_export: int = 0  # what `export --new` writes in the linkedin format now
-    cannot_upload: int = 0  # invited, never exported, kept out of an upload by a flag
+    cannot_upload: int = 0  # invited, never uploaded, kept out of an upload by a flag
     sent: int = 0
     accepted: int = 0
     pending: int = 0
@@ -53,13 +53,13 @@ def deck_progress(conn: sqlite3.Connection, deck_id: int, *, now: str, cutoff: s
         "SELECT"
         f" SUM((flags & {connected}) != 0), SUM((flags & {locked}) != 0),"
         " SUM(decision = :invite AND exported_at != ''),"
-        f" SUM(decision = :invite AND exported_at = '' AND (flags & {UPLOAD_BLOCKED}) = 0),"
-        f" SUM(decision = :invite AND exported_at = '' AND (flags & {UPLOAD_BLOCKED}) != 0),"
+        f" SUM(decision = :invite AND uploaded_at = '' AND (flags & {UPLOAD_BLOCKED}) = 0),"
+        f" SUM(decision = :invite AND uploaded_at = '' AND (flags & {UPLOAD_BLOCKED}) != 0),"
         " SUM(sent),"
         f" SUM(sent AND (flags & {connected}) != 0),"
         f" SUM(sent AND (flags & {connected}) = 0),"
         f" SUM(sent AND (flags & {connected}) = 0 AND sent_on != '' AND sent_on < :cutoff)"
-        " FROM (SELECT flags, decision, exported_at,"
+        " FROM (SELECT flags, decision, exported_at, uploaded_at,"
         "   (uploaded_at != '' AND uploaded_at <= :now)"
         f"     OR (flags & {FLAG_BITS['invited']}) != 0 AS sent,"
         "   CASE WHEN uploaded_at != '' AND uploaded_at <= :now THEN substr(uploaded_at, 1, 10)"
@@ -71,12 +71,15 @@ def deck_progress(conn: sqlite3.Connection, deck_id: int, *, now: str, cutoff: s
     return Progress(*(int(n or 0) for n in row))
 
 
-def exported_ids(conn: sqlite3.Connection, deck_id: int) -> set[int]:
-    """The invited people of the deck that an earlier export wrote (any format)."""
+def exported_ids(conn: sqlite3.Connection, deck_id: int, *, uploads: bool = False) -> set[int]:
+    """The invited people of the deck that an earlier export wrote (any
+    format), or with ``uploads`` that an earlier LinkedIn upload file held
+    (a copy in another format invites nobody)."""
+    column = "uploaded_at" if uploads else "exported_at"
     return {
         cid
         for (cid,) in conn.execute(
-            "SELECT id FROM contacts WHERE deck_id = ? AND decision = ? AND exported_at != ''",
+            f"SELECT id FROM contacts WHERE deck_id = ? AND decision = ? AND {column} != ''",
             (deck_id, INVITE),
         )
     }

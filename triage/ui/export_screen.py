@@ -27,6 +27,7 @@ from triage.config import Config
 from triage.export.pacing import (
     UPLOAD_FORMAT,
     WeeklyPlan,
+    before_word,
     build_new_plan,
     first_existing_week,
     pace,
@@ -200,6 +201,7 @@ class ExportScreen(ModalScreen[str | None]):
         self.today = today or date.today()
         self.invited: Invited | None = None
         self.exported: set[int] = set()  # invited people an earlier export wrote
+        self.uploaded: set[int] = set()  # … that an earlier upload file held
         self.taken: dict[str, int] = {}  # uploads of this week and later ones, by week
         self.plan: ExportPlan | None = None
         self.left_out = 0  # people the plan would hold but for "only not exported before"
@@ -254,7 +256,10 @@ class ExportScreen(ModalScreen[str | None]):
             # them.  With nobody exported before it changes nothing; the
             # summary says how many it leaves out, so unticking is a choice.
             yield TickBox(
-                "Only people not exported before", value=True, compact=True, id="export-new"
+                f"Only people not {before_word(DEFAULT_FORMAT)}",
+                value=True,
+                compact=True,
+                id="export-new",
             )
         with Horizontal(classes="export-row"):
             yield Static("", classes="export-label")
@@ -313,6 +318,7 @@ class ExportScreen(ModalScreen[str | None]):
             try:
                 invited = load_invited(store, self.deck)
                 exported = store.exported_ids(self.deck.id)
+                uploaded = store.exported_ids(self.deck.id, uploads=True)
                 taken = taken_weeks(store, self.today)
             finally:
                 store.close()
@@ -325,11 +331,13 @@ class ExportScreen(ModalScreen[str | None]):
             self.app.call_from_thread(self._show, f"The deck cannot be read: {why}", [])
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, invited, exported, taken)
+            self.app.call_from_thread(self._loaded, invited, exported, uploaded, taken)
 
-    def _loaded(self, invited: Invited, exported: set[int], taken: dict[str, int]) -> None:
+    def _loaded(
+        self, invited: Invited, exported: set[int], uploaded: set[int], taken: dict[str, int]
+    ) -> None:
         self.invited = invited
-        self.exported = exported
+        self.exported, self.uploaded = exported, uploaded
         self.taken = taken
         counts: dict[str, int] = {}
         for person in invited.people:
@@ -387,6 +395,7 @@ class ExportScreen(ModalScreen[str | None]):
         weekly = self._weekly_files()
         new = self.query_one("#export-new", Checkbox)
         new.disabled = weekly  # weekly files hold only people never exported
+        new.label = f"Only people not {before_word(self.fmt)}"
         self.query_one("#export-weekly", Checkbox).disabled = self.fmt != UPLOAD_FORMAT
         self.query_one("#export-batch", Input).disabled = weekly
         if self.invited is None:
@@ -395,7 +404,8 @@ class ExportScreen(ModalScreen[str | None]):
         budget = self.config.weekly_budget
         try:
             if self._only_new():
-                fresh = build_new_plan(self.invited, self.exported, self.fmt, tags, budget=budget)
+                before = self.uploaded if self.fmt == UPLOAD_FORMAT else self.exported
+                fresh = build_new_plan(self.invited, before, self.fmt, tags, budget=budget)
                 self.plan, self.left_out = fresh.plan, fresh.left_out
             else:
                 self.plan = build_plan(self.invited, self.fmt, tags, budget=budget)
@@ -431,7 +441,7 @@ class ExportScreen(ModalScreen[str | None]):
         before = ""
         if self.left_out:
             were = "was" if self.left_out == 1 else "were"
-            before = f" {self.left_out:,} exported before {were} left out."
+            before = f" {self.left_out:,} {before_word(self.fmt)} {were} left out."
         if not plan.count:
             return plan.nothing_message().capitalize() + "." + before
         names = ", ".join(plan.first_names())
