@@ -353,10 +353,12 @@ def _match(
         if name:
             by_name.setdefault(name, []).append(fact)
     emails = f", key, {_MORE_EMAILS}" if by_email else ", '', NULL"
+    # Read as they come (a million people held at once would cost hundreds of
+    # MiB); the changes are written once the read is over.
     people = conn.execute(
         f"SELECT id, name, profile_url, flags, connected_on != ''{emails} FROM contacts"
         f" WHERE +deck_id IN ({_AB_DECKS})"
-    ).fetchall()
+    )
     changes: list[tuple[int, int]] = []
     for cid, name, url, flags, on, k, more in people:
         new = flags & ~NETWORK_BITS
