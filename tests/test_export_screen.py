@@ -327,7 +327,7 @@ async def test_the_summary_under_the_dialog_counts_the_export(
         def headline() -> str:
             return str(app.screen.query_one("#summary-headline", Static).content)
 
-        assert "2 invited people are ready to export (e)." in headline()
+        assert "2 invited people are ready to upload to LinkedIn (e)." in headline()
         await pilot.press("e")
         await ready(pilot)
         app.screen.query_one("#export-path", Input).value = str(out_dir / "s.csv")
@@ -337,7 +337,7 @@ async def test_the_summary_under_the_dialog_counts_the_export(
         await pilot.press("y")
         await ready(pilot)
         assert isinstance(app.screen, SummaryScreen)
-        assert "ready to export" not in headline()
+        assert "ready to upload" not in headline()
     assert store.status(deck).to_export == 0
 
 

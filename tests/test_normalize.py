@@ -22,7 +22,16 @@ from triage.model import FLAG_BITS, Email, Phone, RawRecord
 
 
 def flags_of(person: Person) -> set[str]:
-    return {name for name, bit in FLAG_BITS.items() if person.flags & bit}
+    """The flags a record's own fields give, less ``no_profile`` (set on
+    everyone without a LinkedIn profile URL: see the test just below)."""
+    return {name for name, bit in FLAG_BITS.items() if person.flags & bit} - {"no_profile"}
+
+
+def test_no_profile_is_set_exactly_when_no_profile_url_is_known() -> None:
+    bit = FLAG_BITS["no_profile"]
+    assert norm(full_name="Jane Doe", emails=["jane@example.com"]).flags & bit
+    known = norm(full_name="Jane Doe", profile_url="https://www.linkedin.com/in/jane-doe")
+    assert not known.flags & bit
 
 
 def norm(region: str = "US", **fields: object) -> Person:

@@ -132,6 +132,7 @@ def test_config_shows_where_things_live(tmp_path: Path) -> None:
     assert report["settings"] == {
         "note_limit": 150,
         "weekly_budget": 100,
+        "relock_days": 21,
         "theme": "textual-dark",
         "keymap": {"triage.invite": "y"},
     }

@@ -83,7 +83,7 @@ class SummaryScreen(Screen[str | None]):
             headline = f"{self.headline} {headline}"
         if st.to_export:
             people = "person is" if st.to_export == 1 else "people are"
-            headline += f" {st.to_export:,} invited {people} ready to export (e)."
+            headline += f" {st.to_export:,} invited {people} ready to upload to LinkedIn (e)."
         with Vertical(id="summary"):
             yield Label(Content(f"Deck '{st.deck}': {st.contacts:,} people"), id="summary-head")
             yield Static(Content(headline), id="summary-headline")
