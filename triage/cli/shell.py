@@ -13,7 +13,6 @@ import platform
 import shlex
 import sqlite3
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,6 +22,10 @@ SHELLS = ("bash", "zsh", "fish")
 
 
 def _installed(name: str) -> str:
+    # Imported here: importlib.metadata costs ~15 ms, and every command
+    # (the review window's start-up too) builds the parser.
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
