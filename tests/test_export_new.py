@@ -174,10 +174,11 @@ def test_status_to_export_is_what_new_would_upload(
     before = status(data, env)
     # Di is connected and Nia has no email: an upload cannot carry them.
     assert (before["invite"], before["to_export"], before["cannot_upload"]) == (5, 3, 2)
+    assert before["cannot_upload_by"] == {"no_email": 1, "connected": 1}
     assert before["exported"] == 0
     text = ok(triage(data, env, "status", "--deck", DECK)).stdout
     assert "to export         3" in text
-    assert "no upload         2" in text and "no email" in text and "already connected" in text
+    assert "no upload         2   (invited, never uploaded: 1 no email, 1 already connected)" in text
 
     proc = ok(triage(data, env, "export", "--deck", DECK, "--new", "-o", tmp_path / "o.csv"))
     assert len(firsts(tmp_path / "o.csv")) == before["to_export"]
@@ -265,7 +266,7 @@ def test_progress_after_a_newer_connections_file(
     st = status(data, env)
     assert st["connected"] == 2
     assert (st["sent"], st["accepted"], st["pending"]) == (4, 2, 2)
-    assert st["pending_over_21_days"] == 1  # Ed's, sent in 2024
+    assert st["pending_old"] == 1 and st["pending_days"] == 21  # Ed's, sent in 2024
     assert st["acceptance_rate"] == 0.5
     text = ok(triage(data, env, "status", "--deck", DECK)).stdout
     assert "LinkedIn: 2 connected" in text

@@ -344,6 +344,8 @@ class DeckStatus:
     connected: int = 0
     locked: int = 0
     cannot_upload: int = 0
+    # ... by the flag that keeps them out (one person may have several).
+    cannot_upload_by: dict[str, int] = field(default_factory=dict)
     sent: int = 0
     accepted: int = 0
     pending_old: int = 0
@@ -387,13 +389,14 @@ class DeckStatus:
             "exported": self.exported,
             "to_export": self.to_export,
             "cannot_upload": self.cannot_upload,
+            "cannot_upload_by": self.cannot_upload_by,
             "last_export": self.last_export,
             "connected": self.connected,
             "locked": self.locked,
             "sent": self.sent,
             "accepted": self.accepted,
             "pending": self.pending,
-            f"pending_over_{self.pending_days}_days": self.pending_old,
+            "pending_old": self.pending_old,
             "pending_days": self.pending_days,
             "acceptance_rate": self.acceptance_rate,
             "uploaded_this_week": self.uploaded_this_week,

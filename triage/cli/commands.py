@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from triage.cli.errors import StateError, UsageError
 from triage.cli.paths import data_dir
-from triage.model import UPLOAD_BLOCKERS, Deck, DeckStatus
+from triage.model import Deck, DeckStatus
 from triage.store import Store
 from triage.store.files import NoDatabase, StoreError, describe_db_error
 from triage.store.progress import PENDING_DAYS
@@ -343,13 +343,13 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  undecided  {st.undecided:>8,}")
     if st.invite:
         print(
-            f"  to export  {st.to_export:>8,}   (invited, never exported, an upload can carry them)"
+            f"  to export  {st.to_export:>8,}   (invited, never uploaded, an upload can carry them)"
         )
         if st.exported:
             print(f"  exported   {st.exported:>8,}   (last on {st.last_export[:10]})")
         if st.cannot_upload:
-            blockers = " or ".join(FLAG_LABELS[f] for f in UPLOAD_BLOCKERS)
-            print(f"  no upload  {st.cannot_upload:>8,}   (invited, never exported: {blockers})")
+            why = ", ".join(f"{n:,} {FLAG_LABELS[f]}" for f, n in st.cannot_upload_by.items())
+            print(f"  no upload  {st.cannot_upload:>8,}   (invited, never uploaded: {why})")
         if st.to_export:
             from triage.export.pacing import plan_line
 

@@ -64,6 +64,7 @@ from triage.store.progress import (
     PROGRESS_FIELDS,
     deck_progress,
     exported_ids,
+    upload_blockers,
     uploads_since,
 )
 from triage.store.recovery import Recovery, count_withdrawn, restore_withdrawn
@@ -964,6 +965,8 @@ class Store:
             )
             for name in PROGRESS_FIELDS:
                 setattr(st, name, getattr(pr, name))
+            if st.cannot_upload:
+                st.cannot_upload_by = upload_blockers(self.conn, deck.id)
         last = self.conn.execute(
             "SELECT at FROM exports WHERE deck_id = ? ORDER BY id DESC LIMIT 1", (deck.id,)
         ).fetchone()

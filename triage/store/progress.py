@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, fields
 
-from triage.model import FLAG_BITS, INVITE, UPLOAD_BLOCKED
+from triage.model import FLAG_BITS, INVITE, UPLOAD_BLOCKED, UPLOAD_BLOCKERS
 
 # LinkedIn sends reminders for about three weeks, then a withdrawn invitation
 # stays locked as long: a pending invitation older than this is worth a look.
@@ -69,6 +69,18 @@ def deck_progress(conn: sqlite3.Connection, deck_id: int, *, now: str, cutoff: s
         {"invite": INVITE, "now": now, "cutoff": cutoff, "iso": _ISO_DATE, "deck": deck_id},
     ).fetchone()
     return Progress(*(int(n or 0) for n in row))
+
+
+def upload_blockers(conn: sqlite3.Connection, deck_id: int) -> dict[str, int]:
+    """How many invited, never uploaded people of the deck each flag of
+    ``UPLOAD_BLOCKERS`` keeps out of an upload (the flags that hold any)."""
+    sums = ", ".join(f"SUM((flags & {FLAG_BITS[f]}) != 0)" for f in UPLOAD_BLOCKERS)
+    row = conn.execute(
+        f"SELECT {sums} FROM contacts WHERE deck_id = ? AND decision = ? AND uploaded_at = ''"
+        f" AND (flags & {UPLOAD_BLOCKED}) != 0",
+        (deck_id, INVITE),
+    ).fetchone()
+    return {f: int(n) for f, n in zip(UPLOAD_BLOCKERS, row, strict=True) if n}
 
 
 def exported_ids(conn: sqlite3.Connection, deck_id: int, *, uploads: bool = False) -> set[int]:
