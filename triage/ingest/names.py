@@ -7,19 +7,28 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from triage.store.fold import strip_marks
+
 _FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"})
 _FOLD.update(str.maketrans({"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"}))
 _APOSTROPHES = re.compile(r"['’`´]")
 _NON_ALNUM = re.compile(r"[\W_]+")
 
 
+# For ASCII text the two regular expressions below are one table: the
+# apostrophes (' and `) go, every other character but A-Z, a-z and 0-9 (what
+# [\W_] matches among ASCII) becomes a space; the split then collapses the
+# runs exactly as the substitution of whole runs did.
+_ASCII_WORDS = str.maketrans(
+    {chr(c): None if chr(c) in "'`" else " " for c in range(128) if not chr(c).isalnum()}
+)
+
+
 def fold(text: str) -> str:
     """Accent-stripped, casefolded, punctuation turned into single spaces."""
     if text.isascii():
-        text = text.lower()
-    else:
-        text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+        return " ".join(text.lower().translate(_ASCII_WORDS).split())
+    text = strip_marks(unicodedata.normalize("NFKD", text.translate(_FOLD))).casefold()
     return " ".join(_NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text)).split())
 
 

@@ -12,15 +12,34 @@ from __future__ import annotations
 import unicodedata
 
 
+class _Marks(dict[int, int | None]):
+    """A ``str.translate`` table that drops the combining marks: each code
+    point is looked up once with ``unicodedata.combining`` and remembered,
+    so a fold costs one C-level pass instead of a Python loop per character
+    (the same characters are dropped: exactly those ``combining`` says are
+    marks)."""
+
+    def __missing__(self, point: int) -> int | None:
+        kept = None if unicodedata.combining(chr(point)) else point
+        self[point] = kept
+        return kept
+
+
+_MARKS = _Marks()
+
+
+def strip_marks(text: str) -> str:
+    """``text`` without the characters ``unicodedata.combining`` calls marks."""
+    return text.translate(_MARKS)
+
+
 def fold(text: str) -> str:
     """``text`` without case or accents (ASCII text only loses its case)."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join([ch for ch in decomposed if not unicodedata.combining(ch)])
+    bare = unicodedata.normalize("NFKD", text).translate(_MARKS)
     # Casefolding can bring back a composed form (rare): fold that once more.
     folded = bare.casefold()
     if folded.isascii():
         return folded
-    again = unicodedata.normalize("NFKD", folded)
-    return "".join([ch for ch in again if not unicodedata.combining(ch)])
+    return unicodedata.normalize("NFKD", folded).translate(_MARKS)
