@@ -1,17 +1,25 @@
-"""A compact footer that fits its width.
+"""The walk's compact footer, and one that fits its width.
 
-When the keys do not fit on the line, the footer takes its steps in turn
-until they do: a key leaves the footer, or its label gets shorter.  Every key
-still works and is still listed by help (``?``) and the command palette;
-only the footer is made to fit, so no key is cut in half at the edge.
+Textual's footer makes its keys again (a widget each, every one styled) each
+time the screen's bindings change, and a start-up changes them several times
+in a row: the keymap, the focus, what can run on the first card.
+:class:`WalkFooter` makes them once for such a burst, after the screen has
+been drawn.
+
+When the keys do not fit on the line, :class:`FittingFooter` takes its steps
+in turn until they do: a key leaves the footer, or its label gets shorter.
+Every key still works and is still listed by help (``?``) and the command
+palette; only the footer is made to fit, so no key is cut in half at the edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from textual import events
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
@@ -20,11 +28,32 @@ from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 Step = tuple[str, str | None]
 
 
-class FittingFooter(Footer):
+class WalkFooter(Footer):
+    """The compact footer of the walk: its keys are made once for a burst of
+    binding changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, compact=True, show_command_palette=False)
+        self._pending = False  # a remake of the keys is on its way
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._pending = True
+            self.call_after_refresh(self._remake)
+
+    async def _remake(self) -> None:
+        self._pending = False  # a change from now on asks again
+        await self.recompose()
+
+
+class FittingFooter(WalkFooter):
     """The compact footer of the walk, fitted to its width by ``steps``."""
 
     def __init__(self, steps: Sequence[Step], *, id: str | None = None) -> None:
-        super().__init__(id=id, compact=True, show_command_palette=False)
+        super().__init__(id=id)
         self.steps: tuple[Step, ...] = tuple(steps)
         self._labels: dict[str, str] = {}  # each key's own label, by action
 

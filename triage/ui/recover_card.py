@@ -17,12 +17,11 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from triage.model import FLAGS, INVITE, SKIP, Contact, DeckStatus, WalkFilter
 from triage.recover.walk import CardFacts, RecoveryWalk
 from triage.ui.card import CardBody, ContactCard
-from triage.ui.footer import FittingFooter, Step
+from triage.ui.footer import FittingFooter, Step, WalkFooter
 from triage.ui.keys import BINDING_IDS, review_bindings
 from triage.ui.review_screen import ReviewScreen
 from triage.vocab import DECIDED_WORDS, FLAG_LABELS, command
@@ -238,7 +237,7 @@ class RecoveryScreen(ReviewScreen, inherit_bindings=False):
     HELP_IDS = HELP_IDS
     PALETTE = PALETTE
 
-    def new_footer(self) -> Footer:
+    def new_footer(self) -> WalkFooter:
         return FittingFooter(FOOTER_STEPS)
 
     def new_card(self) -> ContactCard:

@@ -20,13 +20,13 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from triage.config import Config
 from triage.model import ALL, Contact, Deck, WalkFilter
 from triage.store import Store
 from triage.ui import words
 from triage.ui.card import CardScroll, ContactCard, SidePanel
+from triage.ui.footer import WalkFooter
 from triage.ui.header import ProgressHeader
 from triage.ui.keys import BINDING_IDS, review_bindings
 from triage.ui.session import Session
@@ -122,8 +122,8 @@ class ReviewScreen(Screen[None]):
         self.walk_view = self.walk.view
         self.call_after_refresh(self._scroll.focus)
 
-    def new_footer(self) -> Footer:
-        return Footer(compact=True, show_command_palette=False)
+    def new_footer(self) -> WalkFooter:
+        return WalkFooter()
 
     def new_card(self) -> ContactCard:
         """The card widget (a recovery deck's screen draws invitations)."""
