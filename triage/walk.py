@@ -46,7 +46,6 @@ from triage.model import (
     upload_blockers,
 )
 from triage.store import Store
-from triage.store.bulk import describe as describe_bulk
 from triage.vocab import (
     DECIDED_WORDS,
     DECISION_VERBS,
@@ -687,6 +686,8 @@ class Walk:
         elif change.kind == "tag":
             text = f"{done}: tag '{change.detail}' on {who}"
         elif change.kind == "bulk":
+            from triage.store.bulk import describe as describe_bulk
+
             bulk = describe_bulk(change.detail)
             cards = f"{bulk.cards:,} {'card' if bulk.cards == 1 else 'cards'}"
             now = "undecided again" if done == "Undone" else "skipped again"

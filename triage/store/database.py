@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage.model import (
     ALL,
@@ -35,7 +35,7 @@ from triage.model import (
     DeckStatus,
     WalkFilter,
 )
-from triage.store import bulk, network, tagsets
+from triage.store import network, tagsets
 from triage.store.codec import (
     CONTACT_COLUMNS,
     INSERT_SQL,
@@ -67,10 +67,14 @@ from triage.store.progress import (
     upload_blockers,
     uploads_since,
 )
-from triage.store.recovery import Recovery, count_withdrawn, restore_withdrawn
 from triage.store.schema import LAZY_INDEXES, WALK_INDEXES, SchemaTooNew, migrate
 from triage.store.writer import ContactWriter, read_contact
 from triage.vocab import ORDERS, RECOVERY_ORDERS
+
+if TYPE_CHECKING:
+    # Imported where used: the review window starts without them.
+    from triage.store import bulk
+    from triage.store.recovery import Recovery
 
 DB_NAME = "triage.db"
 
@@ -225,10 +229,14 @@ class Store:
     def recovery(self) -> Recovery:
         """Recovery decks: their invitations, withdrawn stamps and matches in
         the address-book decks (:mod:`triage.store.recovery`)."""
+        from triage.store.recovery import Recovery
+
         return Recovery(self)
 
     def bulk(self) -> bulk.Bulk:
         """The bulk skip of a filter's undecided cards (:mod:`triage.store.bulk`)."""
+        from triage.store import bulk
+
         return bulk.Bulk(self, _filter_sql)
 
     def lock(self, deck: Deck) -> DeckLock:
@@ -689,6 +697,9 @@ class Store:
     ) -> Change:
         """Put one journaled value back (``before`` of an undo, ``after`` of a
         redo) and mark the journal row ``undone`` (1 undone, 0 in force)."""
+        from triage.store import bulk
+        from triage.store.recovery import restore_withdrawn
+
         adjust: tuple[str, str] | None = None
         with self.transaction():
             if kind == bulk.KIND:
@@ -933,6 +944,8 @@ class Store:
         st = DeckStatus(deck.name, c.contacts, c.invite, c.skip, c.undecided, kind=deck.kind)
         st.pending_days = pending_days
         if deck.kind == "recovery":
+            from triage.store.recovery import count_withdrawn
+
             st.withdrawn = count_withdrawn(self.conn, deck.id)
             st.pending = c.contacts - st.withdrawn
         st.tags = {
