@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from triage.export.formats import make_writer
@@ -179,10 +179,35 @@ def test_records_with_different_profile_urls_never_merge(tmp_path: Path, deck: o
         store.close()
 
 
+_ANN = ("Ann", "Lee", "", "", "", "")
+_ANN_A = ("Ann", "Lee", "", "", "a@example.com", "")
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.one_of(BY_EMAIL, BY_URL))
+# Namesakes of one file, one of whom a later file's record joined and gave an
+# organisation: read again, each record goes back to the person it went to
+# (the organisation had hidden that person from the name index).
+@example(
+    deck=(
+        [
+            [_ANN, _ANN, _ANN_A],
+            [_ANN, _ANN, _ANN, ("Ann", "Lee", "Acme", "", "a@example.com", "")],
+        ],
+        False,
+    )
+)
+@example(
+    deck=(
+        [
+            [_ANN, _ANN_A, _ANN, _ANN],
+            [_ANN, _ANN, ("Ann", "Lee", "Acme", "", "a@example.com", "")],
+        ],
+        False,
+    )
+)
 def test_reimporting_the_same_files_adds_and_changes_nobody(tmp_path: Path, deck: object) -> None:
     files, together = deck  # type: ignore[misc]
     store = _import_files(tmp_path / "h", files, together)

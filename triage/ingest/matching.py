@@ -250,9 +250,11 @@ class Merger:
             self._fetch(wanted, wanted_phones, wanted_names)
         one, put, claim, names = self._one, self._put, self._claim, self._names
         spilled = self.spilled
+        assert self.file is not None
+        previous = self.file.previous
         claimed = self._claimed = self._claimed or bytearray(1024)
         new = 0
-        for _, email_keys, phones, url, who, row in entries:
+        for line, email_keys, phones, url, who, row in entries:
             found = None
             for k in email_keys:
                 found = one.get("e" + k)
@@ -268,6 +270,8 @@ class Merger:
                 found = self._match_phones(
                     phones, row[ROW_NAME], row[ROW_FLAGS], email_keys, url, get
                 )
+            if found is None and previous:
+                found = self._match_line(line, row[ROW_NAME], email_keys, url, phones, get)
             if found is None and who and who in names:
                 found = self._match_name(who, email_keys, url, phones, get)
             if found is not None:
@@ -330,6 +334,32 @@ class Merger:
                 if len(compatible) == 1 or (compatible and not guessed):
                     return compatible[0]
         return None
+
+    def _match_line(
+        self,
+        line: int,
+        name: str,
+        email_keys: tuple[str, ...],
+        url: str,
+        phones: tuple[str, ...],
+        get: Callable[[int], Contact],
+    ) -> int | None:
+        """The person the last import of this same file put this line's
+        record into, when the record still fits them (a compatible name,
+        nothing that contradicts): the same file read again gives the same
+        people, whatever merges made of them since (an organisation a later
+        record added no longer hides them from the name + organisation
+        index)."""
+        assert self.file is not None
+        cid = self.file.previous.get(line)
+        if cid is None:
+            return None
+        contact = get(cid)
+        if not names_compatible(contact.name, name):
+            return None
+        if contradicts(contact, email_keys, url, phones):
+            return None
+        return cid
 
     def _match_name(
         self,

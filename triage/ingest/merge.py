@@ -172,6 +172,10 @@ class ImportFile:
     # (contact id, path) -> records of an earlier import of this address
     # book not yet read again by this one (see _add_source)
     rereads: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Line -> the person the last import of this same path put that line's
+    # record into: reading a file again puts each record back where it went
+    # (see Merger.absorb), whatever the people became since.
+    previous: dict[int, int] = field(default_factory=dict)
 
     def supersedes(self, source: Source) -> bool:
         """Is ``source`` (of an earlier import) an older copy of this file's

@@ -40,6 +40,7 @@ from triage.ingest.userdata import restore_from_full
 from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
 from triage.store.codec import Row, decode_row, encode_source_parts
+from triage.store.restore import contacts_by_line
 
 # Flags worth a line in the report (merged is reported as its own count;
 # what LinkedIn knows is worked out across decks after the import).
@@ -248,7 +249,8 @@ def _import_all(
             else:
                 path = file_report.path
                 book = address_book(file_report.file, f.format)
-                current = ImportFile(import_id, path, book, import_paths, books, rereads)
+                previous = contacts_by_line(store, deck.id, path) if path in books else {}
+                current = ImportFile(import_id, path, book, import_paths, books, rereads, previous)
                 merger.start_file(current)
                 _import_file(store, deck, current, f, file_report, merger, ranks, progress)
         except FormatError as exc:
