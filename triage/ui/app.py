@@ -125,11 +125,14 @@ class ReviewApp(App[None]):
     def on_ready(self) -> None:
         """The first card is on screen: if ``review`` paused the garbage
         collector for the start-up, what the start-up built (it lives as long
-        as the window) is frozen out of its sight and collecting resumes."""
+        as the window) is frozen out of its sight and collecting resumes; the
+        card takes the focus."""
         if self._resume_gc:
             self._resume_gc = False
             gc.freeze()
             gc.enable()
+        if self._cards is not None:
+            self._cards.first_painted()
 
     async def on_event(self, event: events.Event) -> None:
         # Keys typed while a dialog opens go into it (triage.ui.typeahead).

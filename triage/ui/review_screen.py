@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
@@ -41,9 +42,10 @@ class ReviewScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = review_bindings()
     # The binding ids the help screen lists, in its order.
     HELP_IDS: ClassVar[tuple[str, ...]] = BINDING_IDS
-    # The card scroller is focused once the first card is painted (on_mount):
-    # focusing restyles it and the card, work the first paint need not wait for.
-    AUTO_FOCUS = None
+    # The card scroller is focused once the first card is painted
+    # (first_painted): focusing restyles it and the card, work the first
+    # paint need not wait for.
+    AUTO_FOCUS = ""  # None would take the app's ("*"): the first focusable widget
 
     # The latest answer of the walk; set after every call, even when equal to
     # the one before (a message said again is shown again).
@@ -76,6 +78,7 @@ class ReviewScreen(Screen[None]):
         # What check_action answers depends on; the footer is rebuilt only
         # when it changes (refresh_bindings recomposes the whole footer).
         self._bindings_state: bool | None = None
+        self._resumed = False
         self._preset_breakpoint()
 
     def _preset_breakpoint(self) -> None:
@@ -92,6 +95,15 @@ class ReviewScreen(Screen[None]):
                 if extent >= at:
                     self.add_class(name, update=False)  # styled when mounted
                     break
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Textual restyles every widget when a screen is first shown, right
+        after mounting has styled them with the classes they start with
+        (see _preset_breakpoint): that second pass only delays the first
+        card.  Later resumes (a dialog closed) are left as Textual has them."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def compose(self) -> ComposeResult:
         yield ProgressHeader(id="header")
@@ -120,7 +132,12 @@ class ReviewScreen(Screen[None]):
         self.walk = self.new_walk(lookup.result())
         self.session = Session(self.walk.view.counts)
         self.walk_view = self.walk.view
-        self.call_after_refresh(self._scroll.focus)
+
+    def first_painted(self) -> None:
+        """The first card is on screen (``ReviewApp.on_ready``): the card
+        scroller takes the focus now, as focusing restyles it and the card."""
+        if self.walk is not None and self.is_attached:
+            self._scroll.focus()
 
     def new_footer(self) -> WalkFooter:
         return WalkFooter()
