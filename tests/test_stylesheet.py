@@ -1,4 +1,4 @@
-"""Every selector of app.tcss styles something the app shows.
+"""Every selector of app.tcss and dialogs.tcss styles something the app shows.
 
 The app is walked through each of its screens (the review screen narrow and
 wide, invited, skipped and empty cards, every dialog and the summary) with
@@ -27,6 +27,7 @@ from triage.ui.app import ReviewApp
 from triage.ui.summary import SummaryScreen
 
 STYLESHEET = Path(app_module.__file__).with_name(ReviewApp.CSS_PATH)
+DIALOGS = app_module.DIALOGS_CSS
 # Rules no widget could match: the check must report them (it can fail).
 PROBES = "#no-such-widget { color: red; }\nCardBody > .card--no-such-part { color: red; }\n"
 PROBE_SELECTORS = {"#no-such-widget", "CardBody > .card--no-such-part"}
@@ -38,9 +39,11 @@ NOTE_LIMIT = 20
 
 
 def selector_sets(app: ReviewApp, extra: str = "") -> list[SelectorSet]:
-    """The selectors of app.tcss (and ``extra``), parsed as the app parses them."""
+    """The selectors of app.tcss, dialogs.tcss (and ``extra``), parsed as the
+    app parses them."""
     sheet = Stylesheet(variables=app.get_css_variables())
     sheet.read(STYLESHEET)
+    sheet.read(DIALOGS)
     if extra:
         sheet.add_source(extra, read_from=("probes", ""))
     return [selector_set for rule in sheet.rules for selector_set in rule.selector_set]

@@ -8,9 +8,11 @@ and opens the export dialog; the cards themselves live in
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -28,6 +30,9 @@ from triage.ui.settings import settle
 from triage.ui.start import StartLookup
 from triage.ui.typeahead import TypeAhead
 from triage.vocab import orders_for
+
+# The dialogs' and the summary's styles: not parsed before the first card.
+DIALOGS_CSS = Path(__file__).with_name("dialogs.tcss")
 
 # (title, help, action on the review screen) for the command palette.
 PALETTE: tuple[tuple[str, str, str], ...] = (
@@ -133,6 +138,20 @@ class ReviewApp(App[None]):
             gc.enable()
         if self._cards is not None:
             self._cards.first_painted()
+        self._dialog_styles()
+
+    def _dialog_styles(self) -> None:
+        """Add the dialogs' stylesheet (parsed when next needed, on its own:
+        the sources parsed already are kept)."""
+        if not self.stylesheet.has_source(os.path.abspath(DIALOGS_CSS), ""):
+            self.stylesheet.read(DIALOGS_CSS)
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        # A dialog opened before the first card was painted (keys typed
+        # during the start-up) finds its styles too.
+        if not isinstance(screen, ReviewScreen):
+            self._dialog_styles()
+        super()._load_screen_css(screen)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys typed while a dialog opens go into it (triage.ui.typeahead).
