@@ -531,7 +531,8 @@ class Store:
         deck_id, before, before_at = self.conn.execute(
             "SELECT deck_id, decision, decided_at FROM contacts WHERE id = ?", (contact_id,)
         ).fetchone()
-        at = now() if decision != UNDECIDED else ""
+        stamp = now()
+        at = stamp if decision != UNDECIDED else ""
         with self.transaction():
             self.conn.execute(
                 "UPDATE contacts SET decision = ?, decided_at = ? WHERE id = ?",
@@ -543,6 +544,7 @@ class Store:
                 "decision",
                 json.dumps([before, before_at]),
                 json.dumps([decision, at]),
+                stamp,
             )
             self.set_cursor(deck_id, contact_id if cursor_id is None else cursor_id)
         self._adjust_counts(deck_id, before, decision)
@@ -746,11 +748,14 @@ class Store:
             self._counts.pop(deck_id, None)
         return Change(contact_id, kind, detail)
 
-    def _journal(self, deck_id: int, contact_id: int, kind: str, before: str, after: str) -> None:
+    def _journal(
+        self, deck_id: int, contact_id: int, kind: str, before: str, after: str, at: str = ""
+    ) -> None:
+        """``at``: the change's time when the caller has it (now otherwise)."""
         self.conn.execute(
             "INSERT INTO journal (deck_id, contact_id, kind, before, after, at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (deck_id, contact_id, kind, before, after, now()),
+            (deck_id, contact_id, kind, before, after, at or now()),
         )
 
     # -- imports (called inside the import's single transaction) ----------------
