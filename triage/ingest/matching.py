@@ -46,10 +46,11 @@ class Merger:
     as they go), and the new keys are written with one ``executemany``.
     """
 
-    # 300,000 keys: a 100,000-row address book (~2.2 keys a person) stays in
-    # dicts; spilling it costs more than it saves (peak 128 -> 121 MiB, ~0.5 s
-    # less CPU without).
-    SPILL = 300_000
+    # 200,000 keys (~90,000 people): memory Python takes for the dicts stays
+    # taken after the spill, under SQLite's page caches; 300,000 saved ~0.5 s
+    # of CPU on a 100,000-row file but raised a million-row import's peak
+    # (165 -> 180 MiB at 400,000 rows).
+    SPILL = 200_000
     CACHE_KIB = 16 * 1024  # SQLite's page cache for the tables, once spilled
 
     def __init__(self, index: MergeIndex) -> None:
