@@ -277,7 +277,8 @@ def build_deck(data: Path, n: int, say: Any) -> None:
 
 def resume_mid_deck(data: Path, n: int) -> None:
     """Decide the first half of the walk (two invited, one skipped, with
-    their journal rows) and put the cursor on the first undecided card."""
+    their journal rows) and put the cursor on the first undecided card an
+    upload can invite after them."""
     name = deck_name(n)
     conn = sqlite3.connect(data / "triage.db", isolation_level=None)
     try:
@@ -301,9 +302,15 @@ def resume_mid_deck(data: Path, n: int) -> None:
             " FROM walk JOIN contacts c ON c.id = walk.id WHERE walk.k <= ? ORDER BY walk.k",
             (deck_id, n // 2),
         )
+        # The first undecided card of the walk the window opens on (the
+        # people an upload can invite): the key phase counts its places.
+        from triage.model import UPLOAD_BLOCKED
+
         conn.execute(
-            "UPDATE decks SET cursor_id = (SELECT id FROM walk WHERE k = ?) WHERE id = ?",
-            (n // 2 + 1, deck_id),
+            "UPDATE decks SET cursor_id = (SELECT w.id FROM walk w JOIN contacts c"
+            " ON c.id = w.id WHERE w.k > ? AND (c.flags & ?) = 0 ORDER BY w.k LIMIT 1)"
+            " WHERE id = ?",
+            (n // 2, UPLOAD_BLOCKED, deck_id),
         )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
