@@ -195,7 +195,7 @@ class WalkFilter:
     ``WalkFilter("skip")``, ``WalkFilter("tag", "vip")``,
     ``WalkFilter("flag", "merged")``, ``WalkFilter("source", "google.csv")``
     are one criterion; the keywords give several.  :meth:`matches` is the
-    rule the store's SQL applies (``triage.store.database._filter_sql``)."""
+    rule the store's SQL applies (``triage.store.walking.filter_sql``)."""
 
     decisions: frozenset[str]
     tags: frozenset[str]
@@ -258,7 +258,7 @@ class WalkFilter:
 
     def matches(self, c: Contact) -> bool:
         """Whether ``c`` is a card of this walk: the rule the store's SQL
-        applies (``triage.store.database._filter_sql``), tag names compared
+        applies (``triage.store.walking.filter_sql``), tag names compared
         as SQLite's NOCASE compares them (ASCII letters only)."""
         if self.decisions and c.decision not in self.decisions:
             return False

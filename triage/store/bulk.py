@@ -30,7 +30,7 @@ KIND = "bulk"
 # rewritten; with the default 2 MB the second pass reads them again from disk.
 CACHE_KIB = 65_536
 
-# The WHERE clause of a walk filter (``database._filter_sql``), handed over by
+# The WHERE clause of a walk filter (``walking.filter_sql``), handed over by
 # the store so that this module does not import it back.
 FilterSql = Callable[[WalkFilter, int], tuple[str, tuple[Any, ...]]]
 
