@@ -40,7 +40,7 @@ from typing import IO, Final
 
 from triage.export.formats import Writer, make_writer
 from triage.gcpause import gc_paused
-from triage.model import Contact, Deck, Email
+from triage.model import FLAG_BITS, Contact, Deck, Email
 from triage.store import Store
 from triage.store.network import Mark, ensure_current, marks_of
 from triage.vocab import EXPORT_FORMATS
@@ -56,12 +56,15 @@ INVITED: Final = "already invited"
 PENDING: Final = "invitation pending"
 LOCKED: Final = "withdrawn lately"
 # People an upload must not invite, the strongest reason first.
-_BLOCKERS: Final = (
-    ("connected", CONNECTED),
-    ("locked", LOCKED),
-    ("pending", PENDING),
-    ("invited", INVITED),
+_BLOCKER_BITS: Final = (
+    (FLAG_BITS["connected"], CONNECTED),
+    (FLAG_BITS["locked"], LOCKED),
+    (FLAG_BITS["pending"], PENDING),
+    (FLAG_BITS["invited"], INVITED),
 )
+_BLOCKED_MASK: Final = sum(bit for bit, _ in _BLOCKER_BITS)
+_NAME_MATCH: Final = FLAG_BITS["name_match"]
+_NO_PROFILE: Final = FLAG_BITS["no_profile"]
 
 
 class ExportError(Exception):
@@ -273,22 +276,25 @@ def build_plan(
     if fmt == "linkedin":
         keep: list[Contact] = []
         marks = invited.marks
+        # Bit tests, not Contact.has: this loop runs for every invited person.
         for c in selected:
-            email = primary(c)
-            reason = next((why for flag, why in _BLOCKERS if c.has(flag)), None)
-            if reason is not None:
+            flags = c.flags
+            if flags & _BLOCKED_MASK:
+                reason = next(why for bit, why in _BLOCKER_BITS if flags & bit)
                 mark = marks.get(c.id) if reason == LOCKED else None
                 plan.excluded.append(Exclusion(c.id, c.name, reason, mark.until if mark else ""))
-            elif email is None:
+                continue
+            email = primary(c)
+            if email is None:
                 plan.excluded.append(Exclusion(c.id, c.name, NO_EMAIL))
-            else:
-                keep.append(c)
-                if email.role:
-                    plan.role_addresses.append(c)
-                if c.has("name_match"):
-                    plan.name_matches.append(c)
-                if c.has("no_profile"):
-                    plan.no_profile += 1
+                continue
+            keep.append(c)
+            if email.role:
+                plan.role_addresses.append(c)
+            if flags & _NAME_MATCH:
+                plan.name_matches.append(c)
+            if flags & _NO_PROFILE:
+                plan.no_profile += 1
         plan.people = keep
     return plan
 
