@@ -15,10 +15,10 @@ from triage.export.plan import plan_export, write_export
 CHILD = """
 import sys, time
 from pathlib import Path
-from triage.export.plan import _write_temp
+from triage.export.plan import write_temp
 def writer(people, fh):
     fh.write("First Name,Last Name,Email Address\\n"); fh.flush(); time.sleep(60)
-_write_temp(Path(sys.argv[1]), "out.csv", writer, [])
+write_temp(Path(sys.argv[1]), "out.csv", writer, [])
 """
 
 

@@ -1,8 +1,10 @@
 """Only what is new, paced over ISO weeks (``export --new``, ``--per-week``).
 
-``--new`` leaves out every invited person an earlier export wrote, in any
-format: a second upload of the same people sends LinkedIn nothing new, and
-a file for the user's own records should hold what changed since the last.
+``--new`` leaves out the invited people an earlier file already held: for
+the LinkedIn format, an earlier upload (a second upload of the same people
+sends LinkedIn nothing new; a backup in another format invited nobody); for
+the other formats, any earlier export (a file for the user's own records
+holds what changed since the last).
 
 ``--per-week N`` spreads the people never exported over ISO weeks, oldest
 decision first, so that no week goes over LinkedIn's weekly limit: this
@@ -34,12 +36,12 @@ from triage.export.plan import (
     ExportPlan,
     Invited,
     OutputExists,
-    _remove,
-    _remove_stale_temps,
-    _sync_folder,
-    _write_temp,
     build_plan,
     load_invited,
+    remove_files,
+    remove_stale_temps,
+    sync_folder,
+    write_temp,
 )
 from triage.export.run import NotRecorded, Written
 from triage.model import Contact, Deck
@@ -275,24 +277,24 @@ def write_weeks(weekly: WeeklyPlan, out: Path, *, force: bool = False) -> list[P
             raise ExportError(f"{path} is a folder; name a file to write")
         if not force and os.path.lexists(path):
             raise OutputExists(path)
-    _remove_stale_temps(folder, out.name)
+    remove_stale_temps(folder, out.name)
     writer = make_writer(weekly.plan.fmt, weekly.plan.people)
     temps: list[Path] = []
     try:
         for batch in weekly.batches():
-            temps.append(_write_temp(folder, out.name, writer, batch))
+            temps.append(write_temp(folder, out.name, writer, batch))
         for tmp, path in zip(temps, paths, strict=True):
             if not force and os.path.lexists(path):  # appeared meanwhile
                 raise OutputExists(path)
             os.replace(tmp, path)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as exc:
-        _remove(temps)
+        remove_files(temps)
         raise ExportError(
             f"cannot write {out}: {exc.strerror or exc}; nothing was written"
         ) from None
     except BaseException:
-        _remove(temps)
+        remove_files(temps)
         raise
     return paths
 

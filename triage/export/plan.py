@@ -416,29 +416,29 @@ def write_export(
             raise ExportError(f"{path} is a folder; name a file to write")
         if not force and os.path.lexists(path):
             raise OutputExists(path)
-    _remove_stale_temps(folder, out.name)
+    remove_stale_temps(folder, out.name)
     writer = make_writer(plan.fmt, plan.people)
     temps: list[Path] = []
     try:
         for batch in split(plan.people, batch_size):
-            temps.append(_write_temp(folder, out.name, writer, batch))
+            temps.append(write_temp(folder, out.name, writer, batch))
         for tmp, path in zip(temps, paths, strict=True):
             if not force and os.path.lexists(path):  # appeared meanwhile
                 raise OutputExists(path)
             os.replace(tmp, path)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as exc:
-        _remove(temps)
+        remove_files(temps)
         raise ExportError(
             f"cannot write {out}: {exc.strerror or exc}; nothing was written"
         ) from None
     except BaseException:
-        _remove(temps)
+        remove_files(temps)
         raise
     return paths
 
 
-def _write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contact]) -> Path:
+def write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contact]) -> Path:
     for _ in range(100):
         tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
@@ -455,12 +455,12 @@ def _write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contac
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
-        _remove([tmp])
+        remove_files([tmp])
         raise
     return tmp
 
 
-def _remove_stale_temps(folder: Path, name: str) -> None:
+def remove_stale_temps(folder: Path, name: str) -> None:
     """Remove the temporary files an export of ``name`` left behind when it
     was killed (SIGKILL, power cut: it could not clean up).  Each temporary
     name holds its writer's PID; files of a process still running (another
@@ -490,13 +490,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove(paths: Iterable[Path]) -> None:
+def remove_files(paths: Iterable[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the renames durable; not every file system lets a folder be synced."""
     try:
         fd = os.open(folder, os.O_RDONLY)
