@@ -81,8 +81,12 @@ async def test_a_burst_tags_the_card(
         assert first is not None
         burst(app, "t", *"friends", "enter", *"vip", "enter", "escape")
         # After each enter the keys typed next wait until it is clear the
-        # dialog stays open (typeahead.SETTLE).
-        await pilot.pause(1.0)
+        # dialog stays open (typeahead.SETTLE); the first dialog also reads
+        # the dialogs' styles.  Wait for the escape to close it, at most 10 s.
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, ReviewScreen):
+                break
         assert isinstance(app.screen, ReviewScreen)
         assert store.contact(first).tags == ["friends", "vip"]
         assert store.contact(first).decision == "undecided"  # "a" was not invite
