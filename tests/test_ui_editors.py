@@ -198,8 +198,11 @@ async def test_search_jumps_to_the_chosen_card(
         await pilot.press("slash")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"nasa")
-        await pilot.pause(0.3)
         results = app.screen.query_one(OptionList)
+        for _ in range(50):  # the search is debounced: wait for it, at most 5 s
+            await pilot.pause(0.1)
+            if results.option_count == 2:
+                break
         assert results.option_count == 2
         await pilot.press("down", "enter")
         assert review_screen(app).current_id in (KATHERINE, MARGARET)
