@@ -29,19 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from triage.export.formats import make_writer
 from triage.export.plan import (
     DEFAULT_BUDGET,
     ExportError,
     ExportPlan,
     Invited,
-    OutputExists,
     build_plan,
     load_invited,
-    remove_files,
-    remove_stale_temps,
-    sync_folder,
-    write_temp,
+    write_files,
 )
 from triage.export.run import NotRecorded, Written
 from triage.model import Contact, Deck
@@ -269,34 +264,8 @@ def write_weeks(weekly: WeeklyPlan, out: Path, *, force: bool = False) -> list[P
     paths = weekly.paths(out)
     if not paths:
         return []
-    folder = out.parent
-    if not folder.is_dir():
-        raise ExportError(f"{folder}: no such folder; nothing was written")
-    for path in paths:
-        if path.is_dir():
-            raise ExportError(f"{path} is a folder; name a file to write")
-        if not force and os.path.lexists(path):
-            raise OutputExists(path)
-    remove_stale_temps(folder, out.name)
-    writer = make_writer(weekly.plan.fmt, weekly.plan.people)
-    temps: list[Path] = []
-    try:
-        for batch in weekly.batches():
-            temps.append(write_temp(folder, out.name, writer, batch))
-        for tmp, path in zip(temps, paths, strict=True):
-            if not force and os.path.lexists(path):  # appeared meanwhile
-                raise OutputExists(path)
-            os.replace(tmp, path)
-        sync_folder(folder)
-    except OSError as exc:
-        remove_files(temps)
-        raise ExportError(
-            f"cannot write {out}: {exc.strerror or exc}; nothing was written"
-        ) from None
-    except BaseException:
-        remove_files(temps)
-        raise
-    return paths
+    people = weekly.plan.people
+    return write_files(out, paths, weekly.plan.fmt, people, weekly.batches(), force)
 
 
 def run_weekly_export(

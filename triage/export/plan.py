@@ -408,6 +408,21 @@ def write_export(
     paths = output_paths(plan, out, batch_size)
     if not plan.people:
         return []
+    return write_files(out, paths, plan.fmt, plan.people, split(plan.people, batch_size), force)
+
+
+def write_files(
+    out: Path,
+    paths: Sequence[Path],
+    fmt: str,
+    people: Sequence[Contact],
+    batches: Sequence[Sequence[Contact]],
+    force: bool,
+) -> list[Path]:
+    """Write each batch of ``people`` to its path (named after ``out``), all
+    or none: temporary files beside them, fsynced, renamed into place once
+    all are complete; on any failure they are removed and existing files
+    stay as they were.  Refuses to replace a file without ``force``."""
     folder = out.parent
     if not folder.is_dir():
         raise ExportError(f"{folder}: no such folder; nothing was written")
@@ -417,10 +432,10 @@ def write_export(
         if not force and os.path.lexists(path):
             raise OutputExists(path)
     remove_stale_temps(folder, out.name)
-    writer = make_writer(plan.fmt, plan.people)
+    writer = make_writer(fmt, people)
     temps: list[Path] = []
     try:
-        for batch in split(plan.people, batch_size):
+        for batch in batches:
             temps.append(write_temp(folder, out.name, writer, batch))
         for tmp, path in zip(temps, paths, strict=True):
             if not force and os.path.lexists(path):  # appeared meanwhile
@@ -435,7 +450,7 @@ def write_export(
     except BaseException:
         remove_files(temps)
         raise
-    return paths
+    return list(paths)
 
 
 def write_temp(folder: Path, name: str, writer: Writer, people: Sequence[Contact]) -> Path:
