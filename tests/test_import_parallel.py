@@ -248,6 +248,58 @@ def test_whole_corpus_spilled_makes_the_same_deck(
     assert spilled == dicts
 
 
+def test_an_import_about_to_end_keeps_its_merge_indexes_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SPILL keys, the indexes move to SQLite unless the share of the
+    input read so far says the import ends within KEEP times SPILL; either
+    way the deck is the same."""
+    from triage.ingest.matching import Merger
+    from triage.store.merge_index import MergeIndex
+
+    path = generate.google_csv(tmp_path / "google.csv", 1200)
+    keys: list[int] = []
+    real_close = Merger.close
+
+    def close(self: Merger) -> None:
+        keys.append(len(self._one) + len(self._holders))
+        real_close(self)
+
+    spills: list[int] = []
+    real_spill = MergeIndex.spill
+
+    def spill(self: MergeIndex, *args: object, **kwargs: object) -> None:
+        spills.append(1)
+        real_spill(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def deck(name: str, limit: int, parallel: bool) -> list[str]:
+        spills.clear()
+        with monkeypatch.context() as m:
+            m.setattr(Merger, "close", close)
+            m.setattr(MergeIndex, "spill", spill)
+            m.setattr(Merger, "SPILL", limit)
+            if parallel:
+                chunked(m, 2000)
+            store = Store.open(tmp_path / name)
+            run_import(store, "d", [path], region="US")
+            out = dump(store)
+            store.close()
+        return out
+
+    everything = deck("dicts", 1 << 62, True)
+    (total,) = keys
+    assert total > 2000 and not spills
+    # Past the limit at ~80 % of the file: ends within 1.6 times it.
+    assert deck("late", total * 4 // 5, True) == everything
+    assert not spills
+    # Past it half-way: the file holds more than 1.6 times as many.
+    assert deck("early", total // 2, True) == everything
+    assert spills
+    # In one process the share read is not known until the file ends.
+    assert deck("one", total * 4 // 5, False) == everything
+    assert spills
+
+
 GOOGLE_HEADER = (
     "First Name,Last Name,Notes,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
 )

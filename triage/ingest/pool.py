@@ -23,7 +23,7 @@ import multiprocessing
 import signal
 import threading
 from collections import deque
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from multiprocessing.connection import Connection, wait
@@ -81,10 +81,16 @@ def sequential_batches(items: Iterable[Item], preparer: Preparer) -> Generator[B
 
 
 def parallel_batches(
-    f: OpenedFile, preparer: Preparer, *, workers: int, chunk_chars: int
+    f: OpenedFile,
+    preparer: Preparer,
+    *,
+    workers: int,
+    chunk_chars: int,
+    read: Callable[[int], None] | None = None,
 ) -> Generator[Batch, None, None]:
     """The batches of a big file, from ``workers`` processes (close the
-    generator when not reading it to the end: that stops them)."""
+    generator when not reading it to the end: that stops them).  ``read``
+    hears how many characters of the file each batch came from."""
     assert f.codec is not None
     chunker = Chunker(f.path, f.codec, f.format, f.mapping, chunk_chars)
     f.close()
@@ -115,6 +121,8 @@ def parallel_batches(
                     yield from sequential_batches(items, preparer)
                     return
                 seen_card = seen_card or reply.seen_card
+                if read is not None:
+                    read(len(chunk.text))
                 yield reply.batch
         if chunker.gave_up:  # no boundary for a long stretch: the rest in order
             items = read_rest(

@@ -231,6 +231,8 @@ def _import_all(
         store.merge_index(deck.id, email_key, name_org_key, profile_key, FLAG_BITS["name_guessed"])
     )
     merger.load()
+    share = _Share(sum(_file_size(f.path) for f in opened if f.format != "invitations"))
+    merger.read_share = share
     # Records of one file never merge on their name: the first file read
     # into an empty deck need not be indexed by name at all.
     merger.match_names = (
@@ -252,7 +254,8 @@ def _import_all(
                 previous = contacts_by_line(store, deck.id, path) if path in books else {}
                 current = ImportFile(import_id, path, book, import_paths, books, rereads, previous)
                 merger.start_file(current)
-                _import_file(store, deck, current, f, file_report, merger, ranks, progress)
+                _import_file(store, deck, current, f, file_report, merger, ranks, progress, share)
+                share.next_file(_file_size(f.path))
         except FormatError as exc:
             raise ImportFailed(f"{f.path}: {exc}") from None
         except (OSError, UnicodeError) as exc:
@@ -339,6 +342,7 @@ def _import_file(
     merger: Merger,
     ranks: _Ranks,
     progress: Progress | None,
+    share: _Share,
 ) -> None:
     writer = store.writer(deck.id)
     flag_values: dict[int, int] = {}  # flags value -> records with it
@@ -360,7 +364,7 @@ def _import_file(
         setattr(rep, outcome, getattr(rep, outcome) + 1)
 
     new = 0
-    batches = _batches(f, deck.region, sources, merger.match_names)
+    batches = _batches(f, deck.region, sources, merger.match_names, share.read)
     try:
         for entries, problems, flags in batches:
             rep.rejected.extend(problems)
@@ -386,7 +390,11 @@ def _import_file(
 
 
 def _batches(
-    f: OpenedFile, region: str, sources: tuple[str, str], names: bool
+    f: OpenedFile,
+    region: str,
+    sources: tuple[str, str],
+    names: bool,
+    read: Callable[[int], None] | None = None,
 ) -> Generator[Batch, None, None]:
     preparer = Preparer(region, sources, names)
     size = _file_size(f.path)
@@ -394,7 +402,9 @@ def _batches(
     if size < _PARALLEL_BYTES or workers < 2 or not splittable(f.format) or f.codec is None:
         return sequential_batches(f.items, preparer)
     chunk = min(max(size // (workers * 24), _MIN_CHUNK), _MAX_CHUNK)
-    return _worker_failures(f, parallel_batches(f, preparer, workers=workers, chunk_chars=chunk))
+    return _worker_failures(
+        f, parallel_batches(f, preparer, workers=workers, chunk_chars=chunk, read=read)
+    )
 
 
 def _worker_failures(
@@ -458,6 +468,27 @@ def _apply_invitations(store: Store, deck: Deck, f: OpenedFile, rep: FileReport)
             rep.invitations_matched += 1
         else:
             rep.unchanged += 1
+
+
+class _Share:
+    """The share of an import's contact files read so far, an estimate for
+    the merger (characters of the big files' chunks over the files' bytes;
+    a small file counts once it is read)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0  # bytes of the files read to the end
+        self.current = 0  # characters of the file being read
+
+    def read(self, chars: int) -> None:
+        self.current += chars
+
+    def next_file(self, size: int) -> None:
+        self.done += size
+        self.current = 0
+
+    def __call__(self) -> float:
+        return min((self.done + self.current) / self.total, 1.0)
 
 
 class _Ranks:
