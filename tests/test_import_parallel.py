@@ -585,6 +585,28 @@ def test_chunks_in_flight_are_bounded(
     no_children()
 
 
+def test_first_chunks_are_smaller(big: Path) -> None:
+    """The workers' first results come soon: an eighth of the size, then
+    doubling up to it; every line is in exactly one chunk."""
+    from triage.ingest.formats import open_file
+
+    f = open_file(big)
+    assert f.codec is not None
+    chunker = chunks.Chunker(f.path, f.codec, f.format, f.mapping, 16_000)
+    f.close()
+    sizes, lines = [], 0
+    try:
+        while (chunk := chunker.next_chunk()) is not None:
+            sizes.append(len(chunk.text))
+            assert chunk.first == lines + 2  # after the header
+            lines += chunk.count
+    finally:
+        chunker.close()
+    assert lines == len(big.read_text(encoding="utf-8").splitlines()) - 1
+    assert 2_000 <= sizes[0] < 4_000 <= sizes[1] < 8_000 <= sizes[2] < 16_000 <= sizes[3]
+    assert all(16_000 <= size < 20_000 for size in sizes[3:-1])
+
+
 def test_ctrl_c_on_the_command_line(tmp_path: Path) -> None:
     """SIGINT to the whole process group mid-import: exit 130, one line, no
     traceback, nothing imported, no worker left running."""

@@ -87,7 +87,8 @@ def _table_module(format: str) -> ModuleType:
 
 
 class Chunker:
-    """Cuts a file into :class:`Chunk` s of about ``size`` characters.
+    """Cuts a file into :class:`Chunk` s of about ``size`` characters (the
+    first ones smaller: an eighth of it, doubling).
 
     Opens its own text stream (the caller closes the chunker) and reads it
     in blocks: cut points and line counts are found by ``str`` methods, not
@@ -100,6 +101,9 @@ class Chunker:
         self, path: Path, encoding: Encoding, format: str, mapping: dict[str, str] | None, size: int
     ) -> None:
         self.size = max(size, 1)
+        # The first chunks are smaller, so that the workers' first results
+        # come soon (the main process waits for them), then double up to size.
+        self._limit = max(self.size // 8, 1)
         self.gave_up = False
         self.rest_first = 1
         self._stream = open_lines(path, encoding)
@@ -142,7 +146,8 @@ class Chunker:
     def next_chunk(self) -> Chunk | None:
         if self.gave_up:
             return None
-        limit = self.size
+        limit = self._limit
+        self._limit = min(limit * 2, self.size)
         while True:
             text = self._text
             if len(text) >= limit:
