@@ -78,36 +78,41 @@ class Newcomers:
         return len(self.ids)
 
     def add(self, contact_id: int, rank: int, org: str, domain: str, source: str) -> None:
+        # Once a card of every import (~2 µs): written out, no loops.
         self.ids.append(contact_id)
         self.ranks.append(rank)
-        key = _org_key(org)
-        code = _org_code(key)
-        if len(self.orgs) < 2:
-            self.orgs.add(code)
-        self.columns[0].append(code)
-        for column, codes, value in zip(
-            self.columns[1:], self.codes[1:], (domain, source), strict=True
-        ):
-            number = codes.get(value)
-            if number is None:
-                number = codes[value] = len(codes)
-            column.append(number)
+        key = _org_key(org) if org else ""
+        code = (hash(key) or 1) if key else 0  # _org_code, inline
+        orgs = self.orgs
+        if len(orgs) < 2:
+            orgs.add(code)
+        columns, codes = self.columns, self.codes
+        columns[0].append(code)
+        domains = codes[1]
+        number = domains.get(domain)
+        if number is None:
+            number = domains[domain] = len(domains)
+        columns[1].append(number)
+        files = codes[2]
+        number = files.get(source)
+        if number is None:
+            number = files[source] = len(files)
+        columns[2].append(number)
 
     def moves(self, before: Traits | None = None) -> list[tuple[int, int]]:
         """(id, rank) of the people whose place the mixing changes: each takes
         the rank of the place it moves to."""
         ranks = self.ranks
-        if any(a > b for a, b in pairwise(ranks)):  # out of rank order: sort first
-            by_rank = sorted(range(len(self.ids)), key=ranks.__getitem__)
-            self.ids = array("q", (self.ids[i] for i in by_rank))
-            self.ranks = ranks = array("q", sorted(ranks))
-            self.columns = [array("q", (c[i] for i in by_rank)) for c in self.columns]
+        places: Sequence[int] = range(len(ranks))  # the cards in rank order
+        if any(a > b for a, b in pairwise(ranks)):
+            places = array("q", sorted(places, key=ranks.__getitem__))
+        order = self.order(before, places)
         ids = self.ids
-        order = self.order(before)
-        return [(ids[k], ranks[i]) for i, k in enumerate(order) if k != i]
+        return [(ids[k], ranks[p]) for k, p in zip(order, places, strict=True) if k != p]
 
-    def order(self, before: Traits | None = None) -> Sequence[int]:
-        """The mixed order, as indexes in the order added.  A value every
+    def order(self, before: Traits | None = None, places: Sequence[int] = ()) -> Sequence[int]:
+        """The mixed order, as indexes in the order added; ``places``: the
+        order to start from (the order added by default).  A value every
         card has (one source file, say) is left out: it clashes everywhere,
         so it cannot decide anything."""
         n = len(self.ids)
@@ -128,7 +133,7 @@ class Newcomers:
                 start.append(codes.get(known, -1) if known else 0)
         # The pass reads the arrays themselves: lists of them (a Python int
         # object a card and column) took ~170 MiB at 1,000,000 people.
-        return _mix(columns, start)
+        return _mix(columns, start, places or range(n))
 
 
 def _org_code(key: str) -> int:
@@ -140,17 +145,17 @@ def _org_key(org: str) -> str:
     return " ".join(org.split()).casefold()
 
 
-def _mix(columns: list[Sequence[int]], start: list[int]) -> Sequence[int]:
+def _mix(columns: list[Sequence[int]], start: list[int], places: Sequence[int]) -> Sequence[int]:
     n = len(columns[0])
     org, dom, src = columns
     # The most common value of each trait, and (from the moment it can hold
     # half of the cards still to place) how many of those hold it: such a
     # value goes first whenever it may, or its cards end up side by side at
     # the end.
-    common = [_most_common(column) for column in columns]
+    common = [_most_common(column, places) for column in columns]
     soon = 2 * max(count for _, count in common)
     left: list[int] | None = None
-    order = array("q", range(n))
+    order = array("q", places)
     lo, ld, ls = start
     for i in range(n):
         remaining = n - i
@@ -217,11 +222,11 @@ def _mix(columns: list[Sequence[int]], start: list[int]) -> Sequence[int]:
     return order
 
 
-def _most_common(column: Sequence[int]) -> tuple[int, int]:
+def _most_common(column: Sequence[int], places: Sequence[int]) -> tuple[int, int]:
     """The most common known value of a trait and how many cards hold it
-    ((0, 0): none is known)."""
+    ((0, 0): none is known; of a tie, the first met in ``places`` order)."""
     counts: dict[int, int] = {}
-    for value in column:
+    for value in map(column.__getitem__, places):
         if value:
             counts[value] = counts.get(value, 0) + 1
     if not counts:
