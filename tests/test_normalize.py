@@ -866,3 +866,21 @@ def formatted_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
 def test_plain_number_path_equals_phonenumbers(case: tuple[str, str | None]) -> None:
     text, region = case
     assert normalize._e164(text, region) == reference_e164(text, region)
+
+
+@given(st.text(max_size=40))
+@example("a  b")
+@example(" a")
+@example("a ")
+@example("a\u00a0b")
+@example("a\u2028b")
+@example("a\x1cb")
+def test_a_short_field_is_collapsed_to_single_spaces(text: str) -> None:
+    """Names, organisations, titles: whitespace collapsed to single spaces,
+    control characters dropped (printable text takes a shortcut)."""
+    from triage.ingest.normalize import _clip
+
+    clipped = _clip(text, 300)
+    if text.isprintable():
+        assert clipped == " ".join(text.split())
+    assert clipped == " ".join(clipped.split())

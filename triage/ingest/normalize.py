@@ -116,7 +116,12 @@ def _clip(text: str, limit: int) -> str:
         return text
     if len(text) <= limit:
         if text.isprintable():
-            return " ".join(text.split())
+            # Printable text holds no whitespace but the ASCII space (the
+            # rest is "Separator" or "Other" to Unicode): most is already
+            # collapsed.
+            if "  " in text or text[0] == " " or text[-1] == " ":
+                return " ".join(text.split())
+            return text
         return " ".join(text.translate(_ONE_LINE).split())
     text = text[: limit * 4]
     if not text.isprintable():
