@@ -19,6 +19,7 @@ from triage.ingest.mixing import mix, traits
 from triage.ingest.run import run_import
 from triage.store import DB_NAME, Store
 from triage.store.schema import MIGRATIONS, SCHEMA_VERSION, _statements
+from triage.walk import Walk
 
 HEADER = ["First Name", "Last Name", "Organization Name", "E-mail 1 - Value"]
 
@@ -186,5 +187,50 @@ def test_an_older_database_is_refolded_when_it_opens(tmp_path: Path) -> None:
         store.decide(1, "invite")
         assert store.undo(1) is not None and store.can_redo(1)
         assert store.redo(1) is not None and store.contact(1).decision == "invite"
+    finally:
+        store.close()
+
+
+def test_a_schema_5_file_loses_the_unique_rank_index_and_keeps_its_walk(tmp_path: Path) -> None:
+    """Schema 6: the event walk reads (deck_id, r_event, flags); the unique
+    (deck_id, r_event) index of schema 5 is dropped when the file opens, and
+    the walk and its position still work."""
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / DB_NAME, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.create_function("triage_fold", 1, str.casefold)  # what schema 3 calls
+    for version in range(5):
+        for statement in _statements(MIGRATIONS[version]):
+            conn.execute(statement)
+    conn.execute("CREATE UNIQUE INDEX contacts_event ON contacts(deck_id, r_event)")
+    conn.execute(
+        "INSERT INTO decks (id, name, region, seed, created_at) VALUES (1, 'old', 'DE', 1, '')"
+    )
+    for n, name in enumerate(["Ann Old", "Bo Old", "Cy Old"], start=1):
+        conn.execute(
+            "INSERT INTO contacts (deck_id, key, name, search, r_event) VALUES (1, ?, ?, ?, ?)",
+            (f"k{n}", name, name.lower(), n * 10),
+        )
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    store = Store.open(data)
+    try:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        indexes = {
+            name
+            for (name,) in store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts'"
+            )
+        }
+        assert "contacts_event" not in indexes
+        assert {"contacts_event_flags", "contacts_event_decision"} <= indexes
+        deck = store.deck("old")
+        assert deck is not None
+        walk = Walk(store, deck)
+        assert walk.view.contact is not None and walk.view.contact.name == "Ann Old"
+        view = walk.decide("invite")
+        assert view.contact is not None and view.contact.name == "Bo Old"
+        assert view.index == 1
     finally:
         store.close()

@@ -650,11 +650,10 @@ class Store(WalkQueries):
 
     def move_event_ranks(self, deck_id: int, moves: Sequence[tuple[int, int]]) -> None:
         """Give contacts new event ranks, (id, rank) pairs that swap places
-        among themselves (inside the import's transaction; through negative
-        ranks, so the unique index never sees two cards on one place)."""
-        sql = "UPDATE contacts SET r_event = ? WHERE id = ?"
-        self.conn.executemany(sql, ((-rank, i) for i, rank in moves))
-        self.conn.executemany(sql, ((rank, i) for i, rank in moves))
+        among themselves (inside the import's transaction)."""
+        self.conn.executemany(
+            "UPDATE contacts SET r_event = ? WHERE id = ?", ((rank, i) for i, rank in moves)
+        )
 
     def finish_import(self, deck_id: int, import_id: int, report: dict[str, Any]) -> None:
         self.conn.execute(
