@@ -234,3 +234,16 @@ def test_a_schema_5_file_loses_the_unique_rank_index_and_keeps_its_walk(tmp_path
         assert view.index == 1
     finally:
         store.close()
+
+
+def test_rank_order_is_a_stable_sort_by_key() -> None:
+    """The import's newcomers in rank order: by the random field, equal ones
+    in the order they came (their count), as sorting the ranks gives."""
+    from triage.ingest.mixing import rank_order
+
+    rng = random.Random(7)
+    for n, size in ((0, 4), (1, 4), (500, 4), (5000, 1 << 16)):
+        keys = [rng.randrange(size) for _ in range(n)]
+        assert list(rank_order(keys, size)) == sorted(range(n), key=lambda i: (keys[i], i))
+        ranks = [1 << 40 | key << 24 | count for count, key in enumerate(keys)]
+        assert list(rank_order(keys, size)) == sorted(range(n), key=ranks.__getitem__)

@@ -14,6 +14,7 @@ import random
 import signal
 import threading
 import time
+from array import array
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
 from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_key, refresh_flags
-from triage.ingest.mixing import Newcomers, row_traits, traits
+from triage.ingest.mixing import Newcomers, rank_order, row_traits, traits
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Normalizer, email_key
 from triage.ingest.pool import (
@@ -511,6 +512,7 @@ class _Ranks:
         self.base = import_id << 40
         self.count = 0
         self.newcomers = Newcomers()
+        self.shuffle = array("H")  # the random field of each newcomer's rank
 
     def next(self) -> int:
         count = self.count
@@ -525,6 +527,7 @@ class _Ranks:
     def note(self, contact_id: int, rank: int, row: Row) -> int:
         """Remember a new person for :meth:`mix`; returns its id."""
         self.newcomers.add(contact_id, rank, *row_traits(row))
+        self.shuffle.append(rank >> 24 & 0xFFFF)
         return contact_id
 
     def mix(self, store: Store, deck_id: int) -> None:
@@ -533,8 +536,13 @@ class _Ranks:
         the deck allows it, the first one unlike the deck's last card."""
         if not len(self.newcomers):
             return
-        store.move_event_ranks(deck_id, self.newcomers.moves(self.last))
+        # Rank order is the random field's order, then the count's, which
+        # grows as people are noted: a counting sort on the field, not a sort
+        # of a million ranks through Python ints.
+        places = rank_order(self.shuffle, 1 << 16)
+        store.move_event_ranks(deck_id, self.newcomers.moves(self.last, places))
         self.newcomers = Newcomers()
+        self.shuffle = array("H")
 
 
 def _file_size(path: Path) -> int:
