@@ -17,7 +17,7 @@ something does.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 from triage.store.codec import ROW_EMAILS, ROW_ORG, ROW_SOURCES, Row
@@ -68,7 +68,8 @@ class Newcomers:
     def __init__(self) -> None:
         self.ids = array("q")
         self.ranks = array("q")
-        self.columns = [array("q"), array("q"), array("q")]
+        # An organisation's hash takes 8 bytes, a numbered domain or file 4.
+        self.columns = [array("q"), array("i"), array("i")]
         # Domains and files are few: numbered.  Organisations: whether all
         # of them are one (then they cannot decide anything).
         self.codes: list[dict[str, int]] = [{}, {"": 0}, {"": 0}]
@@ -101,10 +102,11 @@ class Newcomers:
 
     def moves(
         self, before: Traits | None = None, places: Sequence[int] | None = None
-    ) -> list[tuple[int, int]]:
+    ) -> Iterator[tuple[int, int]]:
         """(id, rank) of the people whose place the mixing changes: each takes
-        the rank of the place it moves to.  ``places``: the cards in rank
-        order, when the caller knows it (else they are sorted here)."""
+        the rank of the place it moves to (made as they are read: at a
+        million people a list of them took ~12 MiB).  ``places``: the cards
+        in rank order, when the caller knows it (else they are sorted here)."""
         ranks = self.ranks
         if places is None:
             places = range(len(ranks))
@@ -112,7 +114,7 @@ class Newcomers:
                 places = array("q", sorted(places, key=ranks.__getitem__))
         order = self.order(before, places)
         ids = self.ids
-        return [(ids[k], ranks[p]) for k, p in zip(order, places, strict=True) if k != p]
+        return ((ids[k], ranks[p]) for k, p in zip(order, places, strict=True) if k != p)
 
     def order(self, before: Traits | None = None, places: Sequence[int] = ()) -> Sequence[int]:
         """The mixed order, as indexes in the order added; ``places``: the
@@ -124,19 +126,20 @@ class Newcomers:
             return []
         org_column = self.columns[0]
         one_org = len(self.orgs) == 1 and 0 not in self.orgs
-        columns: list[Sequence[int]] = [array("q", [0]) * n if one_org else org_column]
+        columns: list[Sequence[int]] = [bytes(n) if one_org else org_column]
         start = [_org_code(_org_key(before[0])) if before is not None and not one_org else 0]
         for t in (1, 2):
             column, codes = self.columns[t], self.codes[t]
             known = before[t] if before is not None else ""
             if len(codes) == 2 and 0 not in column:
-                columns.append(array("q", [0]) * n)
+                columns.append(bytes(n))
                 start.append(0)
             else:
                 columns.append(column)
                 start.append(codes.get(known, -1) if known else 0)
         # The pass reads the arrays themselves: lists of them (a Python int
-        # object a card and column) took ~170 MiB at 1,000,000 people.
+        # object a card and column) took ~170 MiB at 1,000,000 people.  A
+        # trait left out reads as zeros (bytes: one byte a card).
         return _mix(columns, start, places or range(n))
 
 

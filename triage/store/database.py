@@ -13,7 +13,7 @@ import json
 import os
 import random
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -648,7 +648,7 @@ class Store(WalkQueries):
         ).fetchone()
         return None if row is None else (row[0], row[1] or "", row[2] or "")
 
-    def move_event_ranks(self, deck_id: int, moves: Sequence[tuple[int, int]]) -> None:
+    def move_event_ranks(self, deck_id: int, moves: Iterable[tuple[int, int]]) -> None:
         """Give contacts new event ranks, (id, rank) pairs that swap places
         among themselves (inside the import's transaction)."""
         self.conn.executemany(
