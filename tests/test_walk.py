@@ -500,6 +500,28 @@ def test_quick_tags_and_tag_toggles(store_deck: tuple[Store, Deck]) -> None:
     assert (view.contact and view.contact.id, view.index, view.total) == (ADA, 1, 2)
 
 
+def test_quick_tags_follow_use_through_undo_and_redo(store_deck: tuple[Store, Deck]) -> None:
+    """Quick tags are the most used first (the older first among equals): an
+    undo or a redo of a tag changes the order as the toggle itself did."""
+    store, deck = store_deck
+    walk = fresh_walk(store, deck)
+    walk.toggle_tag("alpha")
+    walk.toggle_tag("beta")
+    walk.step(+1)
+    view = walk.toggle_tag("beta")  # beta on two cards, alpha on one
+    assert view.tags == ("beta", "alpha")
+    view = walk.undo()  # beta back to one card: the older first again
+    assert view.message.startswith("Undone: tag 'beta'")
+    assert view.tags == ("alpha", "beta")
+    view = walk.redo()
+    assert view.message.startswith("Redone: tag 'beta'")
+    assert view.tags == ("beta", "alpha")
+    walk.undo()
+    view = walk.quick_tag(1)  # what key 1 does follows what is shown
+    assert view.message == "Tag 'alpha' added"
+    assert view.tags == ("alpha", "beta")
+
+
 def test_notes(store_deck: tuple[Store, Deck]) -> None:
     store, deck = store_deck
     walk = fresh_walk(store, deck)

@@ -684,6 +684,7 @@ class Walk:
         if change.kind == "decision":
             text = f"{done}: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
+            self._tags = tuple(self.store.quick_tags(self.deck.id))  # by use: may reorder
             text = f"{done}: tag '{change.detail}' on {who}"
         elif change.kind == "bulk":
             from triage.store.bulk import describe as describe_bulk
