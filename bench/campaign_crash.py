@@ -115,7 +115,7 @@ from triage.model import UPLOAD_BLOCKED  # noqa: E402
 
 DECK = "crash"
 EXPORT_DECK = "export"
-TAGS = ("camp-a", "camp-b")  # quick tags 1 and 2
+TAGS = ("camp-a", "camp-b")  # the quick tags 1 and 2, in the order of their use
 COLS, ROWS = 100, 32
 SYNC_START = b"\x1b[?2026h"
 SYNC_END = b"\x1b[?2026l"
@@ -197,7 +197,18 @@ class Walk:
         self.ids = ids
         self.index = {cid: i for i, cid in enumerate(ids)}
         self.names = names
-        self.deck_tags = deck_tags  # creation order: quick tags 1..9
+        self.deck_tags = deck_tags  # creation order
+
+    def quick_tags(self, st: State) -> list[str]:
+        """Quick tags 1..9 as the window has them in state ``st``: the most
+        used first, the older first among equals."""
+        used = {tag.casefold(): 0 for tag in self.deck_tags}
+        for have in st.tags.values():
+            for tag in have:
+                if tag in used:
+                    used[tag] += 1
+        age = {tag: i for i, tag in enumerate(self.deck_tags)}
+        return sorted(self.deck_tags, key=lambda tag: (-used[tag.casefold()], age[tag]))
 
     def start_card(self, st: State) -> int | None:
         if st.cursor is not None and st.cursor in self.index:
@@ -257,9 +268,10 @@ class Walk:
             return new
         if key.startswith("tag"):
             n = int(key[3:])
-            if n > len(self.deck_tags):
+            quick = self.quick_tags(st)
+            if n > len(quick):
                 return None
-            tag = self.deck_tags[n - 1]
+            tag = quick[n - 1]
             has = tag.casefold() in new.tags.get(c, frozenset())
             self._set_tag(new, c, tag, not has)
             new.stack.append((c, "tag", (tag, has)))
