@@ -244,6 +244,6 @@ def test_rank_order_is_a_stable_sort_by_key() -> None:
     rng = random.Random(7)
     for n, size in ((0, 4), (1, 4), (500, 4), (5000, 1 << 16)):
         keys = [rng.randrange(size) for _ in range(n)]
-        assert list(rank_order(keys, size)) == sorted(range(n), key=lambda i: (keys[i], i))
+        assert list(rank_order(keys, 0, size)) == sorted(range(n), key=lambda i: (keys[i], i))
         ranks = [1 << 40 | key << 24 | count for count, key in enumerate(keys)]
-        assert list(rank_order(keys, size)) == sorted(range(n), key=ranks.__getitem__)
+        assert list(rank_order(ranks, 24, size)) == sorted(range(n), key=ranks.__getitem__)

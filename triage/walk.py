@@ -681,10 +681,11 @@ class Walk:
             self._filter = ALL
         self._current = c.id
         who = c.name or "(no name)"
+        if change.kind in ("tag", "tags"):  # quick tags go by use: they may reorder
+            self._tags = tuple(self.store.quick_tags(self.deck.id))
         if change.kind == "decision":
             text = f"{done}: decision on {who} (now {DECIDED_WORDS[self.kind][change.detail]})"
         elif change.kind == "tag":
-            self._tags = tuple(self.store.quick_tags(self.deck.id))  # by use: may reorder
             text = f"{done}: tag '{change.detail}' on {who}"
         elif change.kind == "bulk":
             from triage.store.bulk import describe as describe_bulk
@@ -694,7 +695,6 @@ class Walk:
             now = "undecided again" if done == "Undone" else "skipped again"
             text = f"{done}: the skip of {cards} of '{bulk.filter}' ({now})"
         elif change.kind == "tags":
-            self._tags = tuple(self.store.quick_tags(self.deck.id))
             text = f"{done}: the change to tag '{change.detail}' on every card"
         elif change.kind == "withdrawn":
             text = (
@@ -712,10 +712,7 @@ class Walk:
         if c is None or not tag:
             return self._say()
         on = self.store.toggle_tag(c.id, tag)
-        self._changed()
-        self._tags = tuple(self.store.quick_tags(self.deck.id))
-        self._totals.clear()
-        return self._show(message=f"Tag '{tag}' {'added' if on else 'removed'}")
+        return self._tags_changed(f"Tag '{tag}' {'added' if on else 'removed'}")
 
     # -- tags of the card and of the deck (the tag dialog) ------------------------
 

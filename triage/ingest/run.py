@@ -14,7 +14,6 @@ import random
 import signal
 import threading
 import time
-from array import array
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -512,7 +511,6 @@ class _Ranks:
         self.base = import_id << 40
         self.count = 0
         self.newcomers = Newcomers()
-        self.shuffle = array("H")  # the random field of each newcomer's rank
 
     def next(self) -> int:
         count = self.count
@@ -527,7 +525,6 @@ class _Ranks:
     def note(self, contact_id: int, rank: int, row: Row) -> int:
         """Remember a new person for :meth:`mix`; returns its id."""
         self.newcomers.add(contact_id, rank, *row_traits(row))
-        self.shuffle.append(rank >> 24 & 0xFFFF)
         return contact_id
 
     def mix(self, store: Store, deck_id: int) -> None:
@@ -539,10 +536,9 @@ class _Ranks:
         # Rank order is the random field's order, then the count's, which
         # grows as people are noted: a counting sort on the field, not a sort
         # of a million ranks through Python ints.
-        places = rank_order(self.shuffle, 1 << 16)
+        places = rank_order(self.newcomers.ranks, 24, 1 << 16)
         store.move_event_ranks(deck_id, self.newcomers.moves(self.last, places))
         self.newcomers = Newcomers()
-        self.shuffle = array("H")
 
 
 def _file_size(path: Path) -> int:

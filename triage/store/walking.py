@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from triage.model import (
     ALL,
@@ -28,27 +28,6 @@ from triage.model import (
 from triage.store.codec import CONTACT_COLUMNS, decode_contacts
 from triage.store.fold import fold
 from triage.vocab import ORDERS, RECOVERY_ORDERS
-
-
-class _Store(Protocol):
-    """What the walk's queries use of :class:`~triage.store.Store`."""
-
-    conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-    def counts(self, deck_id: int) -> Counts: ...
-    def blocked(self, deck_id: int) -> int: ...
-    def walk_step(
-        self,
-        deck_id: int,
-        order: str,
-        flt: WalkFilter,
-        from_id: int | None,
-        direction: int,
-        *,
-        undecided_only: bool = False,
-    ) -> int | None: ...
-    def _rank(self, col: str, contact_id: int) -> int | None: ...
 
 
 def filter_sql(flt: WalkFilter, deck_id: int) -> tuple[str, tuple[Any, ...]]:
@@ -94,7 +73,14 @@ def rank_column(order: str) -> str:
 class WalkQueries:
     """The walk's queries of :class:`~triage.store.Store`."""
 
-    def prepare_order(self: _Store, deck: Deck, order: str) -> None:
+    conn: sqlite3.Connection
+    if TYPE_CHECKING:  # the rest of Store that these queries use
+
+        def transaction(self) -> AbstractContextManager[None]: ...
+        def counts(self, deck_id: int) -> Counts: ...
+        def blocked(self, deck_id: int) -> int: ...
+
+    def prepare_order(self, deck: Deck, order: str) -> None:
         """Make sure the rank column of ``order`` is current (ranks other than
         the event shuffle are computed lazily after imports)."""
         col = rank_column(order)
@@ -133,7 +119,7 @@ class WalkQueries:
                 "UPDATE decks SET stale_orders = ? WHERE id = ?", (remaining, deck.id)
             )
 
-    def walk_count(self: _Store, deck_id: int, flt: WalkFilter = ALL) -> int:
+    def walk_count(self, deck_id: int, flt: WalkFilter = ALL) -> int:
         """How many cards ``flt`` holds; O(1) for decisions and reaches (from
         the cached counts)."""
         if flt.counted:
@@ -151,11 +137,11 @@ class WalkQueries:
             ).fetchone()[0]
         )
 
-    def walk_first(self: _Store, deck_id: int, order: str, flt: WalkFilter = ALL) -> int | None:
+    def walk_first(self, deck_id: int, order: str, flt: WalkFilter = ALL) -> int | None:
         return self.walk_step(deck_id, order, flt, None, +1)
 
     def walk_step(
-        self: _Store,
+        self,
         deck_id: int,
         order: str,
         flt: WalkFilter,
@@ -188,7 +174,7 @@ class WalkQueries:
         return row[0] if row else None
 
     def next_undecided(
-        self: _Store, deck_id: int, order: str, from_id: int | None, flt: WalkFilter = ALL
+        self, deck_id: int, order: str, from_id: int | None, flt: WalkFilter = ALL
     ) -> int | None:
         """The next undecided card of ``flt`` after ``from_id``, wrapping to
         the start."""
@@ -199,7 +185,7 @@ class WalkQueries:
                 return None
         return found
 
-    def walk_index(self: _Store, deck_id: int, order: str, flt: WalkFilter, contact_id: int) -> int:
+    def walk_index(self, deck_id: int, order: str, flt: WalkFilter, contact_id: int) -> int:
         """0-based position of a card in the walk (how many come before it)."""
         col = rank_column(order)
         clause, params = filter_sql(flt, deck_id)
@@ -213,13 +199,13 @@ class WalkQueries:
             ).fetchone()[0]
         )
 
-    def _rank(self: _Store, col: str, contact_id: int) -> int | None:
+    def _rank(self, col: str, contact_id: int) -> int | None:
         row = self.conn.execute(
             f"SELECT {col} FROM contacts WHERE id = ?", (contact_id,)
         ).fetchone()
         return None if row is None else row[0]
 
-    def walk_nth(self: _Store, deck_id: int, order: str, flt: WalkFilter, index: int) -> int | None:
+    def walk_nth(self, deck_id: int, order: str, flt: WalkFilter, index: int) -> int | None:
         col = rank_column(order)
         clause, params = filter_sql(flt, deck_id)
         row = self.conn.execute(
@@ -228,7 +214,7 @@ class WalkQueries:
         ).fetchone()
         return row[0] if row else None
 
-    def search(self: _Store, deck_id: int, text: str, limit: int = 50) -> list[Contact]:
+    def search(self, deck_id: int, text: str, limit: int = 50) -> list[Contact]:
         """Cards whose name, organisation, title or email contain ``text``,
         case and accents aside (``muller`` finds Müller: see
         :mod:`triage.store.fold`)."""
