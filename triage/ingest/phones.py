@@ -194,12 +194,31 @@ def _plain(text: str, region: str | None) -> tuple[int, str] | None:
         nsn = digits
     if meta is None or len(nsn) < _MIN_NSN:
         return None
-    _, potential, _ = strip(nsn, meta)
-    if length(potential, meta) not in rejected:
-        nsn = potential
+    prefix = _national_prefix(meta)
+    # Where no national prefix starts the number, parse's strip leaves it as
+    # it is (most numbers): one match instead of its two calls.
+    if prefix is not None and prefix.match(nsn):
+        _, potential, _ = strip(nsn, meta)
+        if length(potential, meta) not in rejected:
+            nsn = potential
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
         return None
     return code, nsn
+
+
+_prefixes: dict[tuple[Any, int], re.Pattern[str] | None] = {}
+
+
+def _national_prefix(meta: Any) -> re.Pattern[str] | None:
+    """What parse's ``_maybe_strip_national_prefix_carrier_code`` matches at
+    the start of a number, compiled; None when it strips nothing."""
+    key = (meta.id, meta.country_code)
+    try:
+        return _prefixes[key]
+    except KeyError:
+        pattern = meta.national_prefix_for_parsing
+        found = _prefixes[key] = re.compile(pattern) if pattern else None
+        return found
 
 
 @functools.cache
