@@ -207,8 +207,8 @@ class Walk:
             for tag in have:
                 if tag in used:
                     used[tag] += 1
-        age = {tag: i for i, tag in enumerate(self.deck_tags)}
-        return sorted(self.deck_tags, key=lambda tag: (-used[tag.casefold()], age[tag]))
+        # deck_tags is in creation order, and the sort keeps it among equals.
+        return sorted(self.deck_tags, key=lambda tag: -used[tag.casefold()])
 
     def start_card(self, st: State) -> int | None:
         if st.cursor is not None and st.cursor in self.index:

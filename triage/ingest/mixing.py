@@ -134,9 +134,9 @@ class Newcomers:
 
 def rank_order(ranks: Sequence[int], shift: int, size: int) -> array[int]:
     """The indexes of ``ranks`` ordered by the field ``rank >> shift`` (its
-    low bits: ``size`` is a power of two), equal fields in index order: a counting sort in 8 bytes a
-    card (``sorted`` with a key holds two Python ints a card, ~75 MiB at a
-    million)."""
+    low bits: ``size`` is a power of two), equal fields in index order.  A
+    counting sort in 8 bytes a card (``sorted`` with a key holds two Python
+    ints a card, ~75 MiB at a million)."""
     starts = [0] * size
     for rank in ranks:
         starts[rank >> shift & size - 1] += 1

@@ -194,31 +194,17 @@ def _plain(text: str, region: str | None) -> tuple[int, str] | None:
         nsn = digits
     if meta is None or len(nsn) < _MIN_NSN:
         return None
-    prefix = _national_prefix(meta)
-    # Where no national prefix starts the number, parse's strip leaves it as
-    # it is (most numbers): one match instead of its two calls.
-    if prefix is not None and prefix.match(nsn):
+    # Where no national prefix starts the number (most numbers), parse's
+    # strip leaves it as it is: one match of the prefix it would look for
+    # instead of its two calls.
+    prefix = meta.national_prefix_for_parsing
+    if prefix and _compiled(prefix).match(nsn):
         _, potential, _ = strip(nsn, meta)
         if length(potential, meta) not in rejected:
             nsn = potential
     if not _MIN_NSN <= len(nsn) <= _MAX_NSN:
         return None
     return code, nsn
-
-
-_prefixes: dict[tuple[Any, int], re.Pattern[str] | None] = {}
-
-
-def _national_prefix(meta: Any) -> re.Pattern[str] | None:
-    """What parse's ``_maybe_strip_national_prefix_carrier_code`` matches at
-    the start of a number, compiled; None when it strips nothing."""
-    key = (meta.id, meta.country_code)
-    try:
-        return _prefixes[key]
-    except KeyError:
-        pattern = meta.national_prefix_for_parsing
-        found = _prefixes[key] = re.compile(pattern) if pattern else None
-        return found
 
 
 @functools.cache
@@ -278,7 +264,7 @@ def _candidates(code: int) -> list[tuple[str, Any, re.Pattern[str] | None]]:
     for candidate in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
         meta = phonenumbers.PhoneMetadata.metadata_for_region(candidate.upper(), None)
         if meta is not None:
-            leading = _leading(meta.leading_digits) if meta.leading_digits is not None else None
+            leading = _compiled(meta.leading_digits) if meta.leading_digits is not None else None
             out.append((candidate, meta, leading))
     return out
 
@@ -297,7 +283,8 @@ def _valid_metadata(code: int, region: str) -> Any:
 
 
 @functools.cache
-def _leading(pattern: str) -> re.Pattern[str]:
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A metadata pattern compiled once (phonenumbers compiles per call)."""
     return re.compile(pattern)
 
 
