@@ -121,6 +121,7 @@ SYNC_START = b"\x1b[?2026h"
 SYNC_END = b"\x1b[?2026l"
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_REPLY = b"\x1b[?2026;2$y"  # "supported, currently reset"
+UNMARKED_QUIET = 0.5  # seconds without output before an unmarked screen counts
 KEYS = {"a": b"a", "s": b"s", "right": b"\x1b[C", "left": b"\x1b[D", "u": b"u"}
 KEYS |= {f"tag{n}": str(n).encode() for n in range(1, len(TAGS) + 1)}
 # How often each key is chosen (keys without a visible effect are never sent).
@@ -414,7 +415,13 @@ class Terminal:
 
     Frames are the bytes between Textual's begin and end synchronized-update
     sequences; the screen is read after each complete frame and handed to
-    ``on_frame``.  Bytes of an unfinished frame are never shown."""
+    ``on_frame``.  Bytes of an unfinished frame are never shown.
+
+    Textual marks its frames only once it has read the terminal's answer to
+    its synchronized-output query, and on a slow machine it can draw the
+    first screens, the whole card among them, before that.  Until the first
+    marked frame, the screen is therefore handed over when the app has
+    written nothing for ``UNMARKED_QUIET`` seconds after unmarked output."""
 
     def __init__(
         self, argv: list[str], env: dict[str, str], on_frame: Callable[[list[str]], None]
@@ -444,6 +451,9 @@ class Terminal:
         self.frames = 0
         self.eof = False
         self.tail = b""  # the last bytes written, for reports
+        self.marked = False  # a synchronized-update frame has begun
+        self.unmarked = False  # unmarked output not yet handed to on_frame
+        self.last_output = time.monotonic()
 
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
@@ -455,6 +465,7 @@ class Terminal:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([self.fd], [], [], max(left, 0))
             if not ready:
+                self._quiet()
                 return
             try:
                 data = os.read(self.fd, 65536)
@@ -496,7 +507,24 @@ class Terminal:
         """What the terminal shows now (complete frames only), for reports."""
         return "\n".join(line.rstrip() for line in self.screen.display if line.strip())
 
+    def _quiet(self) -> None:
+        """Hand over the screen of unmarked output once the app is quiet."""
+        if (
+            self.unmarked
+            and not self.marked
+            and time.monotonic() - self.last_output >= UNMARKED_QUIET
+        ):
+            self.unmarked = False
+            self.on_frame(list(self.screen.display))
+
+    def _feed(self, data: bytes) -> None:
+        """Feed output that lies outside any marked frame."""
+        if data:
+            self.stream.feed(data)
+            self.unmarked = True
+
     def _take(self, data: bytes) -> None:
+        self.last_output = time.monotonic()
         self.tail = (self.tail + data)[-4000:]
         buf = self.buf + data
         if not self.answered and SYNC_QUERY in buf:
@@ -515,17 +543,18 @@ class Terminal:
                 continue
             start = buf.find(SYNC_START)
             if start >= 0:
-                self.stream.feed(buf[:start])
+                self._feed(buf[:start])
                 buf = buf[start + len(SYNC_START) :]
-                self.in_frame = True
+                self.in_frame = self.marked = True
                 continue
-            # No marker: feed all but a tail that may be the start of one.
-            keep = buf.rfind(b"\x1b", max(0, len(buf) - len(SYNC_START) + 1))
+            # No marker: feed all but a tail that may be the start of one
+            # (or of the query, which is longer).
+            keep = buf.rfind(b"\x1b", max(0, len(buf) - len(SYNC_QUERY) + 1))
             if keep < 0:
-                self.stream.feed(buf)
+                self._feed(buf)
                 buf = b""
             else:
-                self.stream.feed(buf[:keep])
+                self._feed(buf[:keep])
                 buf = buf[keep:]
             break
         self.buf = buf

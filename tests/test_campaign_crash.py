@@ -57,3 +57,70 @@ def test_small_crash_campaign_loses_nothing(tmp_path: Path) -> None:
     assert res.export_kills == 2
     assert res.partial_files == 0
     assert res.ok
+
+
+def _fake_app(script: str) -> list[str]:
+    return [sys.executable, "-c", script]
+
+
+def _needs_pty() -> None:
+    why = campaign_crash.pty_available()
+    if why is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"the terminal cannot run in CI: {why}")
+        pytest.skip(why)
+
+
+def test_terminal_reads_a_screen_drawn_before_synchronized_output() -> None:
+    """An app that draws before it has read the answer to its query (as
+    Textual can on a slow machine) still shows its screen once quiet, and
+    later marked frames are read as before."""
+    _needs_pty()
+    script = r"""
+import os, sys, time, tty
+tty.setraw(0)
+out = sys.stdout.buffer
+out.write(b"\x1b[?2026$p" + b"\x1b[2J\x1b[1;1Hfirst screen"); out.flush()
+answer = os.read(0, 64)
+assert answer == b"\x1b[?2026;2$y", answer
+time.sleep(1.0)
+out.write(b"\x1b[?2026h\x1b[1;1Hsecond frame\x1b[?2026l"); out.flush()
+time.sleep(30)
+"""
+    frames: list[str] = []
+    term = campaign_crash.Terminal(
+        _fake_app(script), dict(os.environ), lambda lines: frames.append(lines[0].strip())
+    )
+    try:
+        assert term.wait_until(lambda: len(frames) >= 1, 20)
+        assert frames == ["first screen"]
+        assert term.wait_until(lambda: len(frames) >= 2, 20)
+        assert frames == ["first screen", "second frame"]
+        term.pump(campaign_crash.UNMARKED_QUIET + 0.3)
+        assert frames == ["first screen", "second frame"]  # marked from now on
+    finally:
+        term.kill()
+
+
+def test_terminal_answers_a_query_split_across_writes() -> None:
+    _needs_pty()
+    script = r"""
+import os, sys, time, tty
+tty.setraw(0)
+out = sys.stdout.buffer
+out.write(b"hello\x1b[?2026$"); out.flush()
+time.sleep(0.3)
+out.write(b"p"); out.flush()
+answer = os.read(0, 64)
+out.write(b"\x1b[?2026h\x1b[1;1H" + (b"answered" if answer == b"\x1b[?2026;2$y" else answer)
+          + b"\x1b[?2026l"); out.flush()
+time.sleep(30)
+"""
+    frames: list[str] = []
+    term = campaign_crash.Terminal(
+        _fake_app(script), dict(os.environ), lambda lines: frames.append(lines[0].strip())
+    )
+    try:
+        assert term.wait_until(lambda: "answered" in frames, 20), frames
+    finally:
+        term.kill()
