@@ -15,9 +15,15 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from triage.ingest.mixing import mix, traits
 from triage.ingest.run import run_import
+from triage.model import Email
 from triage.store import DB_NAME, Store
+from triage.store.codec import search_words
+from triage.store.fold import fold
 from triage.store.schema import MIGRATIONS, SCHEMA_VERSION, _statements
 from triage.walk import Walk
 
@@ -157,6 +163,21 @@ def test_search_ignores_case_and_accents(tmp_path: Path) -> None:
         assert found("100%") == [] and found("  ") == []
     finally:
         store.close()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=12) | st.sampled_from(["Müller", "Zoë", "ΟΔΟΣ", "ﬁ", "\u0301a"])
+    ).filter(lambda parts: len(parts) >= 3),
+)
+def test_the_search_column_is_the_folded_text_of_the_card(parts: list[str]) -> None:
+    """Folded part by part, the search column is what folding the whole
+    text gives (the query is folded whole)."""
+    name, org, title, *addresses = parts
+    emails = [Email(a) for a in addresses]
+    whole = fold(" ".join(p for p in (name, org, title, *addresses) if p))
+    assert search_words(name, org, title, emails) == whole
 
 
 def test_an_older_database_is_refolded_when_it_opens(tmp_path: Path) -> None:

@@ -271,6 +271,95 @@ def test_fast_path_never_disagrees_with_email_validator(address: str) -> None:
         assert reference(address) == fast
 
 
+@pytest.mark.parametrize("address", TRICKY)
+def test_fast_rejection_agrees_with_email_validator_on_tricky_addresses(address: str) -> None:
+    if normalize._surely_invalid(address):
+        assert reference(address) is None
+
+
+def test_fast_rejection_takes_what_is_no_address() -> None:
+    for text in ["jane@example", "jane doe@example.com", "jane@example.com.", "jane@@x.com"]:
+        assert normalize._surely_invalid(text), text
+    for text in ["jane.doe@example.com", '"jane doe"@example.com', "jürgen@example", "a@b.c"]:
+        assert not normalize._surely_invalid(text), text
+
+
+def _damaged(address: str, at: int, what: str) -> str:
+    at %= len(address) + 1
+    return address[:at] + what + address[at:]
+
+
+near_addresses = st.builds(
+    _damaged,
+    wellformed | structured,
+    st.integers(0, 200),
+    st.sampled_from([" ", ",", ".", "..", "@", "-", "_", ";", ":", "", "é", '"', "(", "["]),
+)
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(near_addresses | wellformed | structured | printable)
+@example("jane@example.com.")
+@example("jane@exa_mple.com")
+def test_fast_rejection_never_refuses_what_email_validator_accepts(address: str) -> None:
+    if normalize._surely_invalid(address):
+        assert reference(address) is None
+
+
+def test_email_rules_are_email_validators_own_lists() -> None:
+    import email_validator
+    from email_validator import rfc_constants
+
+    expected = (
+        frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES),
+        frozenset(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES),
+    )
+    code = (
+        "import sys, triage.ingest.normalize as n; "
+        "special, names = n._email_rules(); "
+        "print(sorted(special)); print(sorted(names)); "
+        "print('email_validator' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    special, names, imported = out.stdout.splitlines()
+    assert special == str(sorted(expected[0])) and names == str(sorted(expected[1]))
+    assert imported == "False"  # read from the source, without the import's cost
+    # Already imported (or its source unreadable): the library's own objects.
+    normalize._email_rules.cache_clear()
+    try:
+        assert normalize._email_rules() == expected
+        assert normalize._library_lists("email_validator", {"nothing.py": "X"}) is None
+    finally:
+        normalize._email_rules.cache_clear()
+
+
+def test_ordinary_and_broken_ascii_addresses_leave_email_validator_unimported() -> None:
+    code = (
+        "import sys\n"
+        "from triage.ingest.normalize import Normalizer\n"
+        "from triage.model import RawRecord\n"
+        "n = Normalizer('US')\n"
+        "emails = ['jane@example.com', 'jane@example', 'jane doe@x.com', 'a@b.com.', 'x@@y.org']\n"
+        "p = n(RawRecord(line=1, emails=emails))\n"
+        "print([(e.address, e.valid) for e in p.emails])\n"
+        "print('email_validator' in sys.modules)\n"
+        "n(RawRecord(line=2, emails=['jürgen@bäckerei.de']))\n"
+        "print('email_validator' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    emails, before, after = out.stdout.splitlines()
+    assert emails == str(
+        [
+            ("jane@example.com", True),
+            ("jane@example", False),
+            ("jane doe@x.com", False),
+            ("a@b.com.", False),
+            ("x@@y.org", False),
+        ]
+    )
+    assert (before, after) == ("False", "True")
+
+
 # --- phones ------------------------------------------------------------------
 
 

@@ -17,18 +17,23 @@ does:
 * email fast path: a plain ASCII dot-atom address on an ordinary domain is
   accepted by one regex (~1.5 µs instead of ~25 µs) with the normalised form
   email-validator gives (local part as typed, domain lower-cased).  It applies
-  email-validator's own lists (read from the library): the RFC 2142 mailbox
-  names it lower-cases and the special-use domains it rejects.  Anything else
-  (non-ASCII, quotes, ``--``/``xn--`` labels, numeric or one-letter TLDs)
-  goes through email-validator.  tests/test_normalize.py shows with
-  hypothesis that the fast path never accepts what email-validator rejects
-  and always returns its normalised string;
+  email-validator's own lists (read from the library's source): the RFC 2142
+  mailbox names it lower-cases and the special-use domains it rejects.
+  Plain ASCII text that is not an address at all (no "@", "@@", a space,
+  comma or trailing period, no period in the domain) is rejected by the
+  shape email-validator checks, without it.  Anything else (non-ASCII,
+  quotes, ``--``/``xn--`` labels, numeric or one-letter TLDs) goes through
+  email-validator.  tests/test_normalize.py shows with hypothesis that the
+  fast path never accepts what email-validator rejects and always returns
+  its normalised string, and that the fast rejection never refuses what it
+  accepts;
 * phones go through :mod:`triage.phones`: exactly parse + ``is_valid_number``
   + E.164 (hypothesis tests again), ~6 µs a number instead of ~23 µs;
 * the country hints for phones are worked out only for records with phones.
 
 phonenumbers and email_validator are imported on first use (31 + 46 ms), so
-importing this module stays cheap for the UI start-up.
+importing this module stays cheap for the UI start-up; email_validator only
+for an address neither fast path can answer.
 """
 
 from __future__ import annotations
@@ -144,14 +149,59 @@ _WRAPPED = re.compile(r"[^<>]*<([^<>]*)>\s*", re.S)
 @functools.cache
 def _email_rules() -> tuple[frozenset[str], frozenset[str]]:
     """email-validator's own lists: the special-use domains it rejects and the
-    RFC 2142 mailbox names whose local part it lower-cases."""
-    import email_validator
-    from email_validator import rfc_constants
+    RFC 2142 mailbox names whose local part it lower-cases.
 
-    return (
-        frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES),
-        frozenset(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES),
-    )
+    They are read from the library's source, not by importing it: the import
+    compiles its regular expressions (~35 ms, paid before an import's workers
+    can start) and most imports never need the library itself (the fast
+    paths answer for every address it would not change).  Where the source
+    cannot be read, the library is imported."""
+    names = {"__init__.py": "SPECIAL_USE_DOMAIN_NAMES", "rfc_constants.py": _MAILBOX_NAMES}
+    found = _library_lists("email_validator", names)
+    if found is None:
+        import email_validator
+        from email_validator import rfc_constants
+
+        found = {
+            "SPECIAL_USE_DOMAIN_NAMES": list(email_validator.SPECIAL_USE_DOMAIN_NAMES),
+            _MAILBOX_NAMES: list(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES),
+        }
+    return frozenset(found["SPECIAL_USE_DOMAIN_NAMES"]), frozenset(found[_MAILBOX_NAMES])
+
+
+_MAILBOX_NAMES = "CASE_INSENSITIVE_MAILBOX_NAMES"
+
+
+def _library_lists(package: str, names: dict[str, str]) -> dict[str, list[str]] | None:
+    """The lists of strings the modules of ``package`` (file name -> name)
+    assign at their top level, read from their source without running it;
+    None when the package is already imported, a file cannot be read or a
+    value is not a literal list of strings."""
+    import ast
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if package in sys.modules:
+        return None
+    try:
+        spec = importlib.util.find_spec(package)
+        folder = Path(next(iter(spec.submodule_search_locations or ()))) if spec else None
+        if folder is None:
+            return None
+        found: dict[str, list[str]] = {}
+        for file, name in names.items():
+            tree = ast.parse((folder / file).read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(target, ast.Name) and target.id == name for target in node.targets
+                ):
+                    value = ast.literal_eval(node.value)
+                    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                        found[name] = value
+        return found if len(found) == len(names) else None
+    except (ImportError, OSError, StopIteration, SyntaxError, ValueError, UnicodeError):
+        return None
 
 
 def _fast_email(address: str) -> str | None:
@@ -170,6 +220,24 @@ def _fast_email(address: str) -> str | None:
     if local.lower() in case_insensitive:  # email-validator lower-cases Info@, POSTMASTER@
         local = local.lower()
     return local + "@" + domain
+
+
+# What email-validator checks of an ASCII address without quotes, escapes,
+# comments, brackets or a display name: one dot-atom, one "@" and a host name
+# with a period.  Text of that kind in any other shape is rejected by it.
+_UNQUOTED = re.compile(r'[^"\\()<>\[\]]*')
+_SHAPE = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+")
+
+
+def _surely_invalid(address: str) -> bool:
+    """True when email-validator is sure to reject ``address`` (a trailing
+    period, a space or comma, "@@", no "@" or no period after it, ...), so it
+    need not be asked.  Never true of an address it accepts."""
+    return (
+        address.isascii()
+        and _UNQUOTED.fullmatch(address) is not None
+        and _SHAPE.fullmatch(address) is None
+    )
 
 
 def _clean_email(raw: str) -> str:
@@ -376,7 +444,8 @@ class Normalizer:
         address = _fast_email(text)
         valid = address is not None
         if address is None:
-            if len(text) > 254:  # email-validator's limit; don't feed it 10 MB
+            # Over 254 characters is past email-validator's limit: don't feed it 10 MB.
+            if len(text) > 254 or _surely_invalid(text):
                 address = text[:NAME_LIMIT]
             else:
                 address, valid = _validate_email(text)

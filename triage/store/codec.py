@@ -131,8 +131,13 @@ def encode_source_parts(file: str, import_id: int, path: str) -> tuple[str, str]
 
 def search_words(name: str, org: str, title: str, emails: list[Email]) -> str:
     """What the search column holds for a contact with these fields."""
-    parts = [name, org, title, *[e.address for e in emails]]
-    return fold(" ".join([p for p in parts if p]))
+    parts = [p for p in (name, org, title, *[e.address for e in emails]) if p]
+    text = " ".join(parts)
+    if text.isascii():
+        return text.lower()
+    # Folded part by part (the same text: nothing folds across a space), so
+    # that the addresses, ASCII as a rule, skip the decomposition.
+    return " ".join([fold(p) for p in parts])
 
 
 def encode_row(key: str, record: Record, sources: str) -> Row:
