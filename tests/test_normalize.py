@@ -324,13 +324,22 @@ def test_email_rules_are_email_validators_own_lists() -> None:
     special, names, imported = out.stdout.splitlines()
     assert special == str(sorted(expected[0])) and names == str(sorted(expected[1]))
     assert imported == "False"  # read from the source, without the import's cost
-    # Already imported (or its source unreadable): the library's own objects.
+    # Already imported: the library's own objects.
     normalize._email_rules.cache_clear()
     try:
         assert normalize._email_rules() == expected
-        assert normalize._library_lists("email_validator", {"nothing.py": "X"}) is None
     finally:
         normalize._email_rules.cache_clear()
+    # A source that cannot be read, or a name that holds no list of strings:
+    # None, so the library is imported instead.
+    code = (
+        "import triage.ingest.normalize as n; "
+        "print(n._library_lists('email_validator', [('nothing.py', 'X')])); "
+        "print(n._library_lists('email_validator', [('rfc_constants.py', 'EMAIL_MAX_LENGTH')])); "
+        "print(n._library_lists('no_such_package_here', [('__init__.py', 'X')]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["None", "None", "None"]
 
 
 def test_ordinary_and_broken_ascii_addresses_leave_email_validator_unimported() -> None:

@@ -156,27 +156,31 @@ def _email_rules() -> tuple[frozenset[str], frozenset[str]]:
     can start) and most imports never need the library itself (the fast
     paths answer for every address it would not change).  Where the source
     cannot be read, the library is imported."""
-    names = {"__init__.py": "SPECIAL_USE_DOMAIN_NAMES", "rfc_constants.py": _MAILBOX_NAMES}
-    found = _library_lists("email_validator", names)
-    if found is None:
+    lists = _library_lists(
+        "email_validator",
+        [
+            ("__init__.py", "SPECIAL_USE_DOMAIN_NAMES"),
+            ("rfc_constants.py", "CASE_INSENSITIVE_MAILBOX_NAMES"),
+        ],
+    )
+    if lists is None:
         import email_validator
         from email_validator import rfc_constants
 
-        found = {
-            "SPECIAL_USE_DOMAIN_NAMES": list(email_validator.SPECIAL_USE_DOMAIN_NAMES),
-            _MAILBOX_NAMES: list(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES),
-        }
-    return frozenset(found["SPECIAL_USE_DOMAIN_NAMES"]), frozenset(found[_MAILBOX_NAMES])
+        lists = [
+            email_validator.SPECIAL_USE_DOMAIN_NAMES,
+            rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES,
+        ]
+    special, mailboxes = lists
+    return frozenset(special), frozenset(mailboxes)
 
 
-_MAILBOX_NAMES = "CASE_INSENSITIVE_MAILBOX_NAMES"
-
-
-def _library_lists(package: str, names: dict[str, str]) -> dict[str, list[str]] | None:
-    """The lists of strings the modules of ``package`` (file name -> name)
-    assign at their top level, read from their source without running it;
-    None when the package is already imported, a file cannot be read or a
-    value is not a literal list of strings."""
+def _library_lists(package: str, wanted: list[tuple[str, str]]) -> list[list[str]] | None:
+    """The lists of strings that modules of ``package`` assign to names at
+    their top level (``wanted``: (file, name) pairs), read from the source
+    without running it.  None when the package is imported already (its
+    objects are at hand), a file cannot be read, or a name is not assigned a
+    literal list of strings."""
     import ast
     import importlib.util
     import sys
@@ -186,21 +190,25 @@ def _library_lists(package: str, names: dict[str, str]) -> dict[str, list[str]] 
         return None
     try:
         spec = importlib.util.find_spec(package)
-        folder = Path(next(iter(spec.submodule_search_locations or ()))) if spec else None
-        if folder is None:
+        folders = spec.submodule_search_locations if spec is not None else None
+        if not folders:
             return None
-        found: dict[str, list[str]] = {}
-        for file, name in names.items():
+        folder = Path(next(iter(folders)))
+        lists: list[list[str]] = []
+        for file, name in wanted:
             tree = ast.parse((folder / file).read_text(encoding="utf-8"))
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(target, ast.Name) and target.id == name for target in node.targets
-                ):
-                    value = ast.literal_eval(node.value)
-                    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                        found[name] = value
-        return found if len(found) == len(names) else None
-    except (ImportError, OSError, StopIteration, SyntaxError, ValueError, UnicodeError):
+            values = [
+                ast.literal_eval(node.value)
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            ]
+            value = values[-1] if values else None
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                return None
+            lists.append(value)
+        return lists
+    except (ImportError, OSError, SyntaxError, ValueError, UnicodeError):
         return None
 
 
@@ -225,6 +233,8 @@ def _fast_email(address: str) -> str | None:
 # What email-validator checks of an ASCII address without quotes, escapes,
 # comments, brackets or a display name: one dot-atom, one "@" and a host name
 # with a period.  Text of that kind in any other shape is rejected by it.
+# (Quoted local parts, domain literals and display names are its options:
+# such text is always left to it.)
 _UNQUOTED = re.compile(r'[^"\\()<>\[\]]*')
 _SHAPE = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+")
 
