@@ -256,12 +256,12 @@ def run(quick: bool = False, out: Path | None = None, log: Any = None) -> list[d
 def _median_run(runs: list[dict[str, Any] | None], say: Any) -> dict[str, Any] | None:
     """The run of median time, with the highest peak memory of all runs; None
     when any run failed (each run is logged)."""
-    for result in runs:
-        if result is not None:
-            say(f"  {_summary(result)}")
-    if not runs or any(result is None for result in runs):
+    done = [result for result in runs if result is not None]
+    for result in done:
+        say(f"  {_summary(result)}")
+    if len(done) < len(runs):
         return None
-    done = sorted((r for r in runs if r is not None), key=lambda r: float(r["seconds"]))
+    done.sort(key=lambda r: float(r["seconds"]))
     median = dict(done[len(done) // 2])
     for key in ("tree_maxrss_mib", "maxrss_mib", "workers_maxrss_mib"):
         median[key] = max(float(r[key]) for r in done)

@@ -13,8 +13,10 @@ impossible, and never in CI: there it fails instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,13 +28,34 @@ if str(ROOT) not in sys.path:
 from bench import campaign_crash  # noqa: E402
 
 
-def test_small_crash_campaign_loses_nothing(tmp_path: Path) -> None:
+def _needs_pty(what: str) -> None:
+    """Skip where a pseudo-terminal (or pyte) is impossible; in CI, fail."""
     why = campaign_crash.pty_available()
     if why is not None:
         if os.environ.get("CI"):
-            pytest.fail(f"the crash campaign cannot run in CI: {why}")
+            pytest.fail(f"{what} cannot run in CI: {why}")
         pytest.skip(why)
 
+
+@contextlib.contextmanager
+def _fake_app(script: str) -> Iterator[tuple[campaign_crash.Terminal, list[str]]]:
+    """The terminal of a Python ``script`` standing in for the app, and the
+    first line of each screen it hands over; the script is killed after."""
+    _needs_pty("the terminal")
+    frames: list[str] = []
+    term = campaign_crash.Terminal(
+        [sys.executable, "-c", script],
+        dict(os.environ),
+        lambda lines: frames.append(lines[0].strip()),
+    )
+    try:
+        yield term, frames
+    finally:
+        term.kill()
+
+
+def test_small_crash_campaign_loses_nothing(tmp_path: Path) -> None:
+    _needs_pty("the crash campaign")
     res = campaign_crash.run(
         kills=5,
         seed=7,
@@ -59,23 +82,10 @@ def test_small_crash_campaign_loses_nothing(tmp_path: Path) -> None:
     assert res.ok
 
 
-def _fake_app(script: str) -> list[str]:
-    return [sys.executable, "-c", script]
-
-
-def _needs_pty() -> None:
-    why = campaign_crash.pty_available()
-    if why is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the terminal cannot run in CI: {why}")
-        pytest.skip(why)
-
-
 def test_terminal_reads_a_screen_drawn_before_synchronized_output() -> None:
     """An app that draws before it has read the answer to its query (as
     Textual can on a slow machine) still shows its screen once quiet, and
     later marked frames are read as before."""
-    _needs_pty()
     script = r"""
 import os, sys, time, tty
 tty.setraw(0)
@@ -87,23 +97,16 @@ time.sleep(1.0)
 out.write(b"\x1b[?2026h\x1b[1;1Hsecond frame\x1b[?2026l"); out.flush()
 time.sleep(30)
 """
-    frames: list[str] = []
-    term = campaign_crash.Terminal(
-        _fake_app(script), dict(os.environ), lambda lines: frames.append(lines[0].strip())
-    )
-    try:
+    with _fake_app(script) as (term, frames):
         assert term.wait_until(lambda: len(frames) >= 1, 20)
         assert frames == ["first screen"]
         assert term.wait_until(lambda: len(frames) >= 2, 20)
         assert frames == ["first screen", "second frame"]
         term.pump(campaign_crash.UNMARKED_QUIET + 0.3)
         assert frames == ["first screen", "second frame"]  # marked from now on
-    finally:
-        term.kill()
 
 
 def test_terminal_answers_a_query_split_across_writes() -> None:
-    _needs_pty()
     script = r"""
 import os, sys, time, tty
 tty.setraw(0)
@@ -116,11 +119,5 @@ out.write(b"\x1b[?2026h\x1b[1;1H" + (b"answered" if answer == b"\x1b[?2026;2$y" 
           + b"\x1b[?2026l"); out.flush()
 time.sleep(30)
 """
-    frames: list[str] = []
-    term = campaign_crash.Terminal(
-        _fake_app(script), dict(os.environ), lambda lines: frames.append(lines[0].strip())
-    )
-    try:
+    with _fake_app(script) as (term, frames):
         assert term.wait_until(lambda: "answered" in frames, 20), frames
-    finally:
-        term.kill()

@@ -163,6 +163,11 @@ def test_validation_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -
 # --- the email fast path -----------------------------------------------------
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh interpreter (what it imports is its own)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
 def reference(address: str) -> str | None:
     try:
         return validate_email(address, check_deliverability=False).normalized
@@ -320,7 +325,7 @@ def test_email_rules_are_email_validators_own_lists() -> None:
         "print(sorted(special)); print(sorted(names)); "
         "print('email_validator' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _python(code)
     special, names, imported = out.stdout.splitlines()
     assert special == str(sorted(expected[0])) and names == str(sorted(expected[1]))
     assert imported == "False"  # read from the source, without the import's cost
@@ -338,7 +343,7 @@ def test_email_rules_are_email_validators_own_lists() -> None:
         "print(n._library_lists('email_validator', [('rfc_constants.py', 'EMAIL_MAX_LENGTH')])); "
         "print(n._library_lists('no_such_package_here', [('__init__.py', 'X')]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _python(code)
     assert out.stdout.split() == ["None", "None", "None"]
 
 
@@ -355,7 +360,7 @@ def test_ordinary_and_broken_ascii_addresses_leave_email_validator_unimported() 
         "n(RawRecord(line=2, emails=['jürgen@bäckerei.de']))\n"
         "print('email_validator' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _python(code)
     emails, before, after = out.stdout.splitlines()
     assert emails == str(
         [
@@ -864,7 +869,7 @@ def test_import_is_cheap_and_core_only() -> None:
         "heavy = ('phonenumbers', 'email_validator', 'textual'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = _python(code)
     assert out.stdout.strip() == "[]"
 
 
