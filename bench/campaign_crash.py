@@ -1113,8 +1113,18 @@ class Campaign:
                 return
             self.check_restart(0, first[0], expected)
             term.send(b"q")
-            code = term.proc.wait(timeout=30)
-            term.pump(0.2)
+            # Its output is read while it quits: an app blocked on a full
+            # terminal could never end.
+            term.wait_until(lambda: term.proc.poll() is not None, 30)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                term.proc.wait(timeout=5)  # the output ended: the exit follows
+            code = term.proc.poll()
+            if code is None:
+                res.fail(
+                    f"final restart: q did not end the app within 35 s; the screen: "
+                    f"{term.text()!r}; the last output: {term.tail[-600:]!r}"
+                )
+                return
             res.clean_quit = code == 0
             if code != 0:
                 res.fail(f"final restart: q ended the app with {code}")
