@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.export import formats as export_formats
 from triage.export import plan as export
@@ -472,6 +474,36 @@ def test_guard() -> None:
     assert export_formats._guarded(["=1", "ok", "@x", ""]) == ["'=1", "ok", "'@x", ""]
     assert export_formats._guarded(["ok", "a\x00=b", "\tz"]) == ["ok", "a\x00=b", "'\tz"]
     assert export_formats._guarded(["a\x00=b"]) == ["a\x00=b"]
+
+
+# Text a full-export cell may start with: what guard_full looks at, NUL (the
+# fast path's separator) and ordinary characters.
+_CELL_TEXT = st.text(alphabet="=+-@\t\r'\x00 a1;", max_size=5)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(texts=st.lists(_CELL_TEXT, min_size=11, max_size=11), phone=_CELL_TEXT)
+def test_a_full_row_guards_exactly_the_cells_guard_full_changes(
+    texts: list[str], phone: str
+) -> None:
+    """The full row's one search over the whole row must send a row down the
+    cell-by-cell path whenever any cell needs guard_full."""
+    name, given_, family, org, title, notes, note, url, website, city, label = texts
+    c = Contact(
+        id=1, deck_id=1, key="k", name=name, given=given_, family=family, org=org,
+        title=title, notes=notes, note=note, profile_url=url, website=website, city=city,
+        labels=[label], phones=[Phone(phone)],
+    )  # fmt: skip
+    row = dict(zip(export_formats.FULL_HEADER, export_formats._full_row(c), strict=True))
+    g = export_formats.guard_full
+    assert [row[h] for h in ("Name", "First Name", "Last Name", "Organization", "Title")] == [
+        g(name), g(given_), g(family), g(org), g(title)
+    ]
+    assert [row[h] for h in ("Notes", "Invitation Note", "Profile URL", "Website", "City")] == [
+        g(notes), g(note), g(url), g(website), g(city)
+    ]
+    assert row["Labels"] == g(label.replace(";", ";;"))
+    assert row["Phones"] == g(phone.replace(";", ";;"))
 
 
 # --------------------------------------------------------------------------- batches

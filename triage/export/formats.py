@@ -247,12 +247,23 @@ def _full_row(c: Contact) -> list[str]:
     )
     phones = _list_cell([p.number if p.valid else p.number + " (unparsed)" for p in c.phones])
     row = [
-        c.name, c.given, c.family, emails, phones, c.org, c.title, _list_cell(c.tags),
+        c.name, c.given, c.family, emails, "", c.org, c.title, _list_cell(c.tags),
         _list_cell(c.labels), c.note, c.notes, _flag_text(c), c.decided_at,
         "; ".join([f"{s.file}:{s.line}" for s in c.sources]), c.connected_on, c.invited_on,
         c.profile_url, c.exported_at, c.website, c.city,
     ]  # fmt: skip
-    return [guard_full(cell) for cell in row]
+    # As in _guarded: one search over the row finds whether any cell needs
+    # guard_full.  The phones cell, which usually starts with "+", is guarded
+    # on its own so that it does not send every row down the slow path.
+    if _FULL_CELL_START.search("\x00" + "\x00".join(row)) is not None:
+        row = [guard_full(cell) for cell in row]
+    row[_FULL_PHONES] = guard_full(phones)
+    return row
+
+
+# A cell guard_full may change starts with a formula character or "'".
+_FULL_CELL_START: Final = re.compile("\x00[" + re.escape(_QUOTED) + "]")
+_FULL_PHONES: Final = FULL_HEADER.index("Phones")
 
 
 _EMAIL_NOTE: Final = {
