@@ -497,10 +497,18 @@ def test_a_full_row_guards_exactly_the_cells_guard_full_changes(
     row = dict(zip(export_formats.FULL_HEADER, export_formats._full_row(c), strict=True))
     g = export_formats.guard_full
     assert [row[h] for h in ("Name", "First Name", "Last Name", "Organization", "Title")] == [
-        g(name), g(given_), g(family), g(org), g(title)
+        g(name),
+        g(given_),
+        g(family),
+        g(org),
+        g(title),
     ]
     assert [row[h] for h in ("Notes", "Invitation Note", "Profile URL", "Website", "City")] == [
-        g(notes), g(note), g(url), g(website), g(city)
+        g(notes),
+        g(note),
+        g(url),
+        g(website),
+        g(city),
     ]
     assert row["Labels"] == g(label.replace(";", ";;"))
     assert row["Phones"] == g(phone.replace(";", ";;"))
