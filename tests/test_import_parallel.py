@@ -755,3 +755,65 @@ def test_prepared_rows_are_what_the_store_keeps(tmp_path: Path) -> None:
         assert (stored.key, stored.decision, stored.tags) == (row[0], "undecided", [])
     assert seen > 400 and len(written) > 300
     store.close()
+
+
+def test_a_bulk_import_stores_what_a_small_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk import builds the walk's indexes while another thread works out
+    the mixing, then moves the ranks: the same database, ranks included, as
+    an import that keeps its indexes and mixes first; a second import on top
+    (mixed after the first one's cards) too."""
+    files = [generate.google_csv(tmp_path / "g.csv", 1500)]
+    again = [generate.vcards(tmp_path / "c.vcf", 400)]
+    dumps = []
+    for name, limit in (("small", 1 << 62), ("bulk", 0)):
+        with monkeypatch.context() as m:
+            m.setattr(importing, "_BULK_BYTES", limit)
+            store = Store.open(tmp_path / name)
+            try:
+                reports = [
+                    report_of(run_import(store, "d", f, region="US")) for f in (files, again)
+                ]
+                dumps.append((reports, dump(store)))
+            finally:
+                store.close()
+    (small_reports, small), (bulk_reports, bulk) = dumps
+    assert bulk_reports == small_reports
+    people = [line for line in small if line.startswith('INSERT INTO "contacts"')]
+    assert len(people) > 1500  # every person's row, rank included
+    # The indexes are listed in the order they were created, nothing else differs.
+    assert sorted(bulk) == sorted(small)
+
+
+def test_work_beside_sqlite_reports_either_failure_once_both_are_done() -> None:
+    done: list[str] = []
+
+    def work() -> int:
+        time.sleep(0.05)
+        done.append("work")
+        return 7
+
+    assert importing._beside(work, lambda: done.append("meanwhile")) == 7
+    assert sorted(done) == ["meanwhile", "work"]
+
+    def failing() -> int:
+        time.sleep(0.05)
+        raise MemoryError("no room for the mixing")
+
+    with pytest.raises(MemoryError, match="no room"):
+        importing._beside(failing, lambda: None)
+
+    finished: list[bool] = []
+
+    def slow() -> int:
+        time.sleep(0.2)
+        finished.append(True)
+        return 1
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        importing._beside(slow, broken)
+    assert finished == [True]  # the thread was waited for before the error left

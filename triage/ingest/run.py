@@ -14,10 +14,12 @@ import random
 import signal
 import threading
 import time
+from array import array
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from triage.gcpause import gc_paused
 from triage.ingest.chunks import splittable
@@ -41,6 +43,8 @@ from triage.model import FLAG_BITS, FLAGS, Deck, Problem, RawRecord
 from triage.store import Store
 from triage.store.codec import Row, decode_row, encode_source_parts
 from triage.store.restore import contacts_by_line
+
+T = TypeVar("T")
 
 # Flags worth a line in the report (merged is reported as its own count;
 # what LinkedIn knows is worked out across decks after the import).
@@ -261,7 +265,6 @@ def _import_all(
         except (OSError, UnicodeError) as exc:
             raise ImportFailed(f"{f.path}: cannot read the file ({exc})") from None
     merger.close()
-    ranks.mix(store, deck.id)
     # What a full export held of the user's own (tags, invitation notes) goes
     # back in the same transaction as its people.
     restore_from_full(
@@ -270,17 +273,17 @@ def _import_all(
         [(f.path, str(f.path.resolve())) for f in opened if f.format == "full"],
         encoding,
     )
-    # Everything is read: from here to the end of the transaction (indexes,
-    # report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as the
-    # transaction's exit is entered (right after the long CREATE INDEX)
-    # would leave it neither committed nor rolled back until shutdown.
+    # Everything is read: from here to the end of the transaction (mixing,
+    # indexes, report, COMMIT) Ctrl+C waits.  A KeyboardInterrupt raised as
+    # the transaction's exit is entered would leave it neither committed nor
+    # rolled back until shutdown.
     if threading.current_thread() is threading.main_thread():
         deferred.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
+    # A bulk import builds the walk's indexes while the mixing is worked out.
+    ranks.mix(store, deck.id, meanwhile=store.restore_indexes if bulk else None)
     report.contacts = store.count_contacts(deck.id)
     report.seconds = time.perf_counter() - started
     store.finish_import(deck.id, import_id, report.as_dict())
-    if bulk:
-        store.restore_indexes()
 
 
 def _open(
@@ -527,18 +530,55 @@ class _Ranks:
         self.newcomers.add(contact_id, rank, *row_traits(row))
         return contact_id
 
-    def mix(self, store: Store, deck_id: int) -> None:
+    def mix(self, store: Store, deck_id: int, meanwhile: Callable[[], None] | None = None) -> None:
         """Mix the new people among their own places (:mod:`mixing`): no
         neighbours from one organisation, email domain or source file where
-        the deck allows it, the first one unlike the deck's last card."""
-        if not len(self.newcomers):
+        the deck allows it, the first one unlike the deck's last card.
+
+        ``meanwhile`` (SQLite work: a bulk import's CREATE INDEX) runs in
+        this thread while the moves are worked out on another one: SQLite
+        lets go of the interpreter while it works, so both take a core."""
+        newcomers, self.newcomers = self.newcomers, Newcomers()
+        if not len(newcomers):
+            if meanwhile is not None:
+                meanwhile()
             return
-        # Rank order is the random field's order, then the count's, which
-        # grows as people are noted: a counting sort on the field, not a sort
-        # of a million ranks through Python ints.
-        places = rank_order(self.newcomers.ranks, 24, 1 << 16)
-        store.move_event_ranks(deck_id, self.newcomers.moves(self.last, places))
-        self.newcomers = Newcomers()
+        last = self.last
+
+        def moves() -> array[int]:
+            # Rank order is the random field's order, then the count's, which
+            # grows as people are noted: a counting sort on the field, not a
+            # sort of a million ranks through Python ints.
+            places = rank_order(newcomers.ranks, 24, 1 << 16)
+            # (id, rank) pairs flattened: 16 bytes a move (a list of tuples
+            # took ~12 MiB at a million people).
+            return array("q", chain.from_iterable(newcomers.moves(last, places)))
+
+        moved = moves() if meanwhile is None else _beside(moves, meanwhile)
+        store.move_event_ranks(deck_id, zip(moved[::2], moved[1::2], strict=True))
+
+
+def _beside(work: Callable[[], T], meanwhile: Callable[[], None]) -> T:
+    """``work()`` on a thread while ``meanwhile()`` runs in this one; its
+    result, or what it raised (once ``meanwhile`` is done either way)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the caller below
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="triage-mix", daemon=True)
+    thread.start()
+    try:
+        meanwhile()
+    finally:
+        thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def _file_size(path: Path) -> int:
