@@ -761,15 +761,16 @@ def test_a_bulk_import_stores_what_a_small_one_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bulk import builds the walk's indexes while another thread works out
-    the mixing, then moves the ranks: the same database, ranks included, as
-    an import that keeps its indexes and mixes first; a second import on top
-    (mixed after the first one's cards) too."""
+    the mixing (or, past MIX_BESIDE new people, after it), then moves the
+    ranks: the same database, ranks included, as an import that keeps its
+    indexes; a second import on top (mixed after the first one's cards) too."""
     files = [generate.google_csv(tmp_path / "g.csv", 1500)]
     again = [generate.vcards(tmp_path / "c.vcf", 400)]
     dumps = []
-    for name, limit in (("small", 1 << 62), ("bulk", 0)):
+    for name, limit, beside in (("small", 1 << 62, 1), ("bulk", 0, 1 << 62), ("big", 0, 0)):
         with monkeypatch.context() as m:
             m.setattr(importing, "_BULK_BYTES", limit)
+            m.setattr(importing._Ranks, "MIX_BESIDE", beside)
             store = Store.open(tmp_path / name)
             try:
                 reports = [
@@ -778,12 +779,13 @@ def test_a_bulk_import_stores_what_a_small_one_does(
                 dumps.append((reports, dump(store)))
             finally:
                 store.close()
-    (small_reports, small), (bulk_reports, bulk) = dumps
-    assert bulk_reports == small_reports
+    (small_reports, small), *bulk = dumps
     people = [line for line in small if line.startswith('INSERT INTO "contacts"')]
     assert len(people) > 1500  # every person's row, rank included
-    # The indexes are listed in the order they were created, nothing else differs.
-    assert sorted(bulk) == sorted(small)
+    for reports, lines in bulk:
+        assert reports == small_reports
+        # The indexes are listed in the order they were created, nothing else differs.
+        assert sorted(lines) == sorted(small)
 
 
 def test_work_beside_sqlite_reports_either_failure_once_both_are_done() -> None:

@@ -15,8 +15,9 @@ import signal
 import threading
 import time
 from array import array
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from triage.ingest.formats import OpenedFile, open_file
 from triage.ingest.formats.base import FormatError
 from triage.ingest.matching import Merger
 from triage.ingest.merge import ImportFile, address_book, merge_into, name_org_key, refresh_flags
-from triage.ingest.mixing import Newcomers, rank_order, row_traits, traits
+from triage.ingest.mixing import Newcomers, Traits, rank_order, row_traits, traits
 from triage.ingest.names import name_key
 from triage.ingest.normalize import Normalizer, email_key
 from triage.ingest.pool import (
@@ -505,6 +506,7 @@ class _Ranks:
     65,536 of the import) are far apart in the file."""
 
     LIMIT = 1 << 24
+    MIX_BESIDE = 250_000  # see mix()
 
     def __init__(self, seed: int, import_id: int, last: tuple[str, str, str] | None = None) -> None:
         """``last``: the deck's last card (organisation, email, file), which
@@ -533,29 +535,37 @@ class _Ranks:
     def mix(self, store: Store, deck_id: int, meanwhile: Callable[[], None] | None = None) -> None:
         """Mix the new people among their own places (:mod:`mixing`): no
         neighbours from one organisation, email domain or source file where
-        the deck allows it, the first one unlike the deck's last card.
+        the deck allows it, the first one unlike the deck's last card; then
+        run ``meanwhile`` (a bulk import's CREATE INDEX), if any.
 
-        ``meanwhile`` (SQLite work: a bulk import's CREATE INDEX) runs in
-        this thread while the moves are worked out on another one: SQLite
-        lets go of the interpreter while it works, so both take a core."""
+        Up to :data:`MIX_BESIDE` new people, ``meanwhile`` runs while the
+        moves are worked out on another thread: SQLite lets go of the
+        interpreter while it works, so both take a core.  Beyond, one after
+        the other: the index's sort and the mixing's arrays, together, would
+        make a million-row import's memory peak ~30 MiB higher."""
         newcomers, self.newcomers = self.newcomers, Newcomers()
-        if not len(newcomers):
-            if meanwhile is not None:
-                meanwhile()
+        if meanwhile is not None and 0 < len(newcomers) <= self.MIX_BESIDE:
+            moved = _beside(partial(_flat_moves, newcomers, self.last), meanwhile)
+            store.move_event_ranks(deck_id, zip(moved[::2], moved[1::2], strict=True))
             return
-        last = self.last
+        if len(newcomers):
+            store.move_event_ranks(deck_id, _moves(newcomers, self.last))
+        del newcomers  # the index build below does not need its arrays
+        if meanwhile is not None:
+            meanwhile()
 
-        def moves() -> array[int]:
-            # Rank order is the random field's order, then the count's, which
-            # grows as people are noted: a counting sort on the field, not a
-            # sort of a million ranks through Python ints.
-            places = rank_order(newcomers.ranks, 24, 1 << 16)
-            # (id, rank) pairs flattened: 16 bytes a move (a list of tuples
-            # took ~12 MiB at a million people).
-            return array("q", chain.from_iterable(newcomers.moves(last, places)))
 
-        moved = moves() if meanwhile is None else _beside(moves, meanwhile)
-        store.move_event_ranks(deck_id, zip(moved[::2], moved[1::2], strict=True))
+def _moves(newcomers: Newcomers, last: Traits | None) -> Iterator[tuple[int, int]]:
+    """(id, rank) of the new people the mixing moves.  Rank order is the
+    random field's order, then the count's, which grows as people are
+    noted: a counting sort on the field, not a sort of a million ranks
+    through Python ints."""
+    return newcomers.moves(last, rank_order(newcomers.ranks, 24, 1 << 16))
+
+
+def _flat_moves(newcomers: Newcomers, last: Traits | None) -> array[int]:
+    """:func:`_moves` as flattened (id, rank) pairs: 16 bytes a move."""
+    return array("q", chain.from_iterable(_moves(newcomers, last)))
 
 
 def _beside(work: Callable[[], T], meanwhile: Callable[[], None]) -> T:
