@@ -571,13 +571,14 @@ def _flat_moves(newcomers: Newcomers, last: Traits | None) -> array[int]:
 def _beside(work: Callable[[], T], meanwhile: Callable[[], None]) -> T:
     """``work()`` on a thread while ``meanwhile()`` runs in this one; its
     result, or what it raised (once ``meanwhile`` is done either way)."""
-    outcome: list[Any] = []
+    result: list[T] = []
+    error: list[BaseException] = []
 
     def run() -> None:
         try:
-            outcome.append((True, work()))
+            result.append(work())
         except BaseException as exc:  # handed to the caller below
-            outcome.append((False, exc))
+            error.append(exc)
 
     thread = threading.Thread(target=run, name="triage-mix", daemon=True)
     thread.start()
@@ -585,10 +586,9 @@ def _beside(work: Callable[[], T], meanwhile: Callable[[], None]) -> T:
         meanwhile()
     finally:
         thread.join()
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def _file_size(path: Path) -> int:
