@@ -923,12 +923,16 @@ class Campaign:
         if have != self.contacts:
             raise RuntimeError(f"built {have} contacts, wanted {self.contacts}")
         from triage.store import Store
+        from triage.walk import default_filter
 
         store = Store.open(self.data)
         try:
             deck = store.deck(DECK)
             assert deck is not None
-            first = store.walk_first(deck.id, "event")
+            # Tagging moves the cursor to the card: the first of the walk the
+            # window opens on (the people an upload can invite), which the
+            # model follows.  The first card of everyone can be outside it.
+            first = store.walk_first(deck.id, "event", default_filter(deck.kind))
             assert first is not None
             for tag in TAGS:  # the quick tags; four live journal entries to undo
                 store.set_tag(first, tag, True)
@@ -936,6 +940,9 @@ class Campaign:
                 store.set_tag(first, tag, False)
         finally:
             store.close()
+        _, walk = read_walk(self.db, DECK)
+        if walk.ids[:1] != [first]:
+            raise RuntimeError(f"the cursor ({first}) is not the first card of the walk")
         log(f"deck: {self.contacts:,} contacts from {self.rows:,} generated rows")
 
     # -- the walk -------------------------------------------------------------------
