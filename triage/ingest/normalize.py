@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from triage.ingest import phones
@@ -183,8 +185,6 @@ def _library_lists(package: str, wanted: list[tuple[str, str]]) -> list[list[str
     literal list of strings."""
     import ast
     import importlib.util
-    import sys
-    from pathlib import Path
 
     if package in sys.modules:
         return None
